@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* Buffer life cycle: allocate through the plan, describe, export, free. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+#include "formats/formats.h"
+#include "gralloc/plan.h"
+
+/* The kernel shows this in /sys/kernel/debug/dma_buf/bufinfo and fdinfo,
+ * which is how leaks are traced back to their owner. Best effort: older
+ * kernels lack the ioctl, and a name is never worth failing over. */
+static void name_dma_buf(int fd, const struct gralloc_buffer *buf)
+{
+	char name[DMA_BUF_NAME_LEN];
+
+	/* DMA_BUF_NAME_LEN is 32: the caller's name is cut to what fits. */
+	snprintf(name, sizeof(name), "%s %ux%u %.*s", buf->format->name, buf->desc.width,
+		 buf->desc.height, (int)(sizeof(name) / 2), buf->name);
+	if (ioctl(fd, DMA_BUF_SET_NAME_B, name) < 0)
+		gralloc_log(INFO, "DMA_BUF_SET_NAME failed: %s", strerror(errno));
+}
+
+static void device_add(struct gralloc_device *dev, struct gralloc_buffer *buf)
+{
+	pthread_mutex_lock(&dev->lock);
+	buf->id = dev->next_id++;
+	buf->next = dev->buffers;
+	dev->buffers = buf;
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* Unlinks buf if the device owns it; false for unknown or freed buffers. */
+static bool device_remove(struct gralloc_device *dev, struct gralloc_buffer *buf)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&dev->lock);
+	for (struct gralloc_buffer **p = &dev->buffers; *p; p = &(*p)->next) {
+		if (*p == buf) {
+			*p = buf->next;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return found;
+}
+
+static int try_candidates(const struct plan *plan,
+			  struct gralloc_buffer *buf)
+{
+	int ret = plan->cls == CLASS_PROTECTED ? -EPERM : -ENODEV;
+	bool any = false;
+
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct plan_candidate *c = &plan->c[i];
+		struct gralloc_alloc_request req = {
+			.desc = &buf->desc,
+			.heap_name = c->heap[0] ? c->heap : NULL,
+			.heap_node = c->node[0] ? c->node : NULL,
+			.size = buf->layout.size,
+		};
+		int fd = -1;
+
+		if (c->verdict == GRALLOC_VERDICT_SKIPPED)
+			continue;
+		any = true;
+		ret = c->backend->impl->allocate(c->backend, &req, &fd);
+		if (ret) {
+			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
+				    c->backend->impl->name, c->heap[0] ? " heap " : "", c->heap,
+				    strerror(-ret));
+			continue;
+		}
+		buf->backend = c->backend;
+		buf->fds[0] = fd;
+		buf->num_fds = 1;
+		gralloc_copy_name(buf->heap, sizeof(buf->heap), c->heap);
+		return 0;
+	}
+	if (!any)
+		gralloc_log(ERROR, "no backend can serve this request (%s%s): see "
+			    "`gralloc explain`", policy_class_names[plan->cls],
+			    plan->cls == CLASS_PROTECTED ? ", no usable secure heap" : "");
+	else
+		gralloc_log(ERROR, "every candidate failed, the last with %s", strerror(-ret));
+	return ret;
+}
+
+GRALLOC_EXPORT struct gralloc_buffer *
+gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
+{
+	struct gralloc_buffer *buf;
+	struct plan *plan;
+	int ret;
+
+	if (!dev) {
+		gralloc_log(ERROR, "device must not be NULL");
+		errno = EINVAL;
+		return NULL;
+	}
+	buf = calloc(1, sizeof(*buf));
+	plan = malloc(sizeof(*plan));
+	if (!buf || !plan) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
+		buf->fds[i] = -1;
+	ret = gralloc_desc_validate(desc, &buf->format);
+	if (ret)
+		goto fail;
+	buf->dev = dev;
+	buf->desc = *desc;
+	buf->desc.layer_count = desc->layer_count ? desc->layer_count : 1;
+	gralloc_copy_name(buf->name, sizeof(buf->name), desc->name);
+	buf->desc.name = buf->name;
+	ret = gralloc_layout_compute(&buf->desc, buf->format, &buf->layout);
+	if (ret)
+		goto fail;
+
+	gralloc_plan(dev, &buf->desc, plan);
+	ret = try_candidates(plan, buf);
+	if (ret)
+		goto fail;
+	free(plan);
+	if (buf->backend->impl->dma_buf)
+		name_dma_buf(buf->fds[0], buf);
+	pthread_mutex_init(&buf->lock, NULL);
+	device_add(dev, buf);
+	return buf;
+
+fail:
+	free(plan);
+	free(buf);
+	errno = -ret;
+	return NULL;
+}
+
+GRALLOC_EXPORT int gralloc_buffer_free(struct gralloc_device *dev, struct gralloc_buffer *buf)
+{
+	if (!buf)
+		return 0;
+	if (!dev || !device_remove(dev, buf)) {
+		gralloc_log(ERROR, "buffer %p is not a live buffer of this device "
+			    "(already freed?)", (void *)buf);
+		return -(errno = EINVAL);
+	}
+	if (buf->lock_depth)
+		gralloc_log(INFO, "buffer %llu freed while locked", (unsigned long long)buf->id);
+	if (buf->map)
+		munmap(buf->map, buf->map_len);
+	for (uint32_t i = 0; i < buf->num_fds; i++)
+		close(buf->fds[i]);
+	pthread_mutex_destroy(&buf->lock);
+	free(buf);
+	return 0;
+}
+
+GRALLOC_EXPORT int gralloc_buffer_describe(const struct gralloc_buffer *buf,
+					   struct gralloc_buffer_info *info)
+{
+	if (!buf || !info) {
+		gralloc_log(ERROR, "buffer and info must not be NULL");
+		return -(errno = EINVAL);
+	}
+	memset(info, 0, sizeof(*info));
+	info->width = buf->desc.width;
+	info->height = buf->desc.height;
+	info->format = buf->desc.format;
+	info->layer_count = buf->desc.layer_count;
+	info->usage = buf->desc.usage;
+	info->modifier = buf->layout.modifier;
+	info->size = buf->layout.size;
+	info->layer_stride = buf->layout.layer_stride;
+	info->id = buf->id;
+	info->num_planes = buf->layout.num_planes;
+	info->num_fds = buf->num_fds;
+	for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
+		info->fds[i] = buf->fds[i];
+	memcpy(info->planes, buf->layout.planes, sizeof(info->planes));
+	gralloc_copy_name(info->backend, sizeof(info->backend), buf->backend->impl->name);
+	gralloc_copy_name(info->heap, sizeof(info->heap), buf->heap);
+	info->is_dma_buf = buf->backend->impl->dma_buf;
+	return 0;
+}
+
+GRALLOC_EXPORT int gralloc_buffer_export_fd(const struct gralloc_buffer *buf, uint32_t index)
+{
+	int fd;
+
+	if (!buf || index >= buf->num_fds) {
+		gralloc_log(ERROR, "no fd slot %u in this buffer", index);
+		return -(errno = EINVAL);
+	}
+	fd = fcntl(buf->fds[index], F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		int err = errno;
+
+		gralloc_log(ERROR, "cannot duplicate buffer fd: %s", strerror(err));
+		return -(errno = err);
+	}
+	return fd;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* Explain: the same plan allocate() follows, with its reasons. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/formats.h"
+#include "gralloc/plan.h"
+
+struct gralloc_explanation {
+	struct plan plan;
+	char summary[1024];
+};
+
+GRALLOC_EXPORT struct gralloc_explanation *
+gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
+{
+	const struct gralloc_format_info *f;
+	struct gralloc_layout layout;
+	struct gralloc_explanation *e;
+	char usage[256];
+	int ret;
+
+	if (!dev) {
+		gralloc_log(ERROR, "device must not be NULL");
+		errno = EINVAL;
+		return NULL;
+	}
+	ret = gralloc_desc_validate(desc, &f);
+	if (!ret)
+		ret = gralloc_layout_compute(desc, f, &layout);
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	gralloc_plan(dev, desc, &e->plan);
+	gralloc_usage_to_string(desc->usage, usage, sizeof(usage));
+	snprintf(e->summary, sizeof(e->summary),
+		 "%s %ux%u usage %s: class %s (%s); %llu bytes in %u plane%s, "
+		 "plane 0 stride %u; policy from %s",
+		 f->name, desc->width, desc->height, usage, policy_class_names[e->plan.cls],
+		 e->plan.class_why, (unsigned long long)layout.size, layout.num_planes,
+		 layout.num_planes > 1 ? "s" : "", layout.planes[0].stride, dev->policy->source);
+	return e;
+}
+
+GRALLOC_EXPORT size_t gralloc_explanation_count(const struct gralloc_explanation *e)
+{
+	return e ? e->plan.count : 0;
+}
+
+GRALLOC_EXPORT int gralloc_explanation_get(const struct gralloc_explanation *e, size_t index,
+					   struct gralloc_candidate *out)
+{
+	const struct plan_candidate *c;
+
+	if (!e || !out || index >= e->plan.count) {
+		gralloc_log(ERROR, "no candidate %zu in this explanation", index);
+		return -(errno = EINVAL);
+	}
+	c = &e->plan.c[index];
+	out->backend = c->backend ? c->backend->impl->name : "dma-heap";
+	out->heap = c->heap;
+	out->verdict = c->verdict;
+	out->reason = c->reason;
+	return 0;
+}
+
+GRALLOC_EXPORT const char *gralloc_explanation_summary(const struct gralloc_explanation *e)
+{
+	return e ? e->summary : "";
+}
+
+GRALLOC_EXPORT void gralloc_explanation_destroy(struct gralloc_explanation *e)
+{
+	free(e);
+}

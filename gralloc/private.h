@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal state shared by the core, formats and backends. Not installed. */
+#ifndef GRALLOC_PRIVATE_H
+#define GRALLOC_PRIVATE_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gralloc/gralloc.h"
+#include "gralloc/log.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct gralloc_format_info;
+struct gralloc_policy;
+
+/* Result of the layout engine: everything but the memory. */
+struct gralloc_layout {
+	uint32_t num_planes;
+	struct gralloc_plane_info planes[GRALLOC_MAX_PLANES];
+	uint64_t layer_stride;
+	uint64_t size;
+	uint64_t modifier;
+};
+
+/* What a backend needs to make one allocation. */
+struct gralloc_alloc_request {
+	const struct gralloc_buffer_desc *desc;
+	const char *heap_name; /* policy name; NULL for backends without heaps */
+	const char *heap_node; /* node name under the heap directory */
+	uint64_t size;         /* page rounded, > 0 */
+};
+
+struct gralloc_backend;
+
+/* One backend's ops table. What it can serve is declared as data. */
+struct gralloc_backend_impl {
+	const char *name;
+	uint64_t usage_mask;  /* usage bits this memory can honour */
+	bool uses_heaps;      /* candidates come from the policy's heap list */
+	bool dma_buf;         /* fds are dma-bufs (false: memfd) */
+	bool contiguous_ok;   /* memory fit for devices without an IOMMU */
+	int (*create)(struct gralloc_device *dev, struct gralloc_backend **out);
+	void (*destroy)(struct gralloc_backend *backend);
+	/* 0 if usable (for that heap when uses_heaps), else -errno and a reason. */
+	int (*status)(struct gralloc_backend *backend, const char *heap_node,
+		      char *why, size_t len);
+	/* On success *fd_out is a new fd the caller owns. */
+	int (*allocate)(struct gralloc_backend *backend,
+			const struct gralloc_alloc_request *req, int *fd_out);
+	/* Cache maintenance around CPU access; NULL when there is none.
+	 * fd is borrowed. */
+	int (*sync)(struct gralloc_backend *backend, int fd, bool start,
+		    uint64_t cpu_usage);
+};
+
+/* Base struct that every backend's state embeds first. */
+struct gralloc_backend {
+	const struct gralloc_backend_impl *impl;
+	struct gralloc_device *dev;
+};
+
+extern const struct gralloc_backend_impl *const gralloc_backend_impls[];
+extern const size_t gralloc_backend_impl_count;
+
+struct gralloc_device {
+	char heap_dir[256];
+	char udmabuf_path[256];
+	struct gralloc_policy *policy;
+	struct gralloc_backend *backends[8]; /* index matches gralloc_backend_impls */
+	pthread_mutex_t lock;                /* guards buffers and next_id */
+	struct gralloc_buffer *buffers;      /* live buffers, for free() checks */
+	uint64_t next_id;
+};
+
+#define GRALLOC_MAX_LOCK_DEPTH 8
+
+struct gralloc_buffer {
+	struct gralloc_device *dev;
+	struct gralloc_buffer *next;
+	uint64_t id;
+	struct gralloc_buffer_desc desc; /* desc.name points at name[] */
+	char name[GRALLOC_NAME_MAX];
+	const struct gralloc_format_info *format;
+	struct gralloc_layout layout;
+	uint32_t num_fds;
+	int fds[GRALLOC_MAX_PLANES]; /* owned */
+	struct gralloc_backend *backend;
+	char heap[GRALLOC_NAME_MAX];
+
+	pthread_mutex_t lock; /* guards the mapping and lock state */
+	void *map;
+	size_t map_len;
+	uint32_t lock_depth;
+	uint64_t lock_usage[GRALLOC_MAX_LOCK_DEPTH];
+};
+
+/* usage.c */
+int gralloc_usage_validate(uint64_t usage);
+uint64_t gralloc_cpu_sync_flags(uint64_t cpu_usage);
+
+/* layout.c */
+int gralloc_desc_validate(const struct gralloc_buffer_desc *desc,
+			  const struct gralloc_format_info **format_out);
+int gralloc_layout_compute(const struct gralloc_buffer_desc *desc,
+			   const struct gralloc_format_info *format,
+			   struct gralloc_layout *out);
+
+/* checked arithmetic: 0 or -EOVERFLOW */
+static inline int gralloc_mul64(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return __builtin_mul_overflow(a, b, out) ? -EOVERFLOW : 0;
+}
+static inline int gralloc_add64(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return __builtin_add_overflow(a, b, out) ? -EOVERFLOW : 0;
+}
+/* align must be a power of two */
+static inline int gralloc_align64(uint64_t v, uint64_t align, uint64_t *out)
+{
+	return __builtin_add_overflow(v, align - 1, out) ? -EOVERFLOW : (*out &= ~(align - 1), 0);
+}
+
+/* util.c */
+int gralloc_ioctl(int fd, unsigned long request, void *arg);
+void gralloc_copy_name(char *dst, size_t len, const char *src);
+int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage);
+int gralloc_fd_size(int fd, uint64_t *size);
+
+#endif

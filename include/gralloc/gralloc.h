@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gralloc: graphics buffer allocation for Linux (dma-buf heaps, DRM, EGL).
+ *
+ * Conventions used by every call in this header:
+ *  - Constructors return NULL and set errno on failure.
+ *  - Other calls return 0 on success or a negative errno value (and set
+ *    errno to the positive value), like libdrm.
+ *  - Destructors accept NULL.
+ *  - File descriptors: the owner is stated on each call. "borrowed" means the
+ *    library keeps ownership and the fd stays valid until the object that
+ *    returned it is destroyed; "caller owns" means the caller must close it.
+ */
+#ifndef GRALLOC_GRALLOC_H
+#define GRALLOC_GRALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(GRALLOC_BUILDING_LIBRARY)
+#define GRALLOC_EXPORT __attribute__((visibility("default")))
+#else
+#define GRALLOC_EXPORT
+#endif
+
+/* Usage bits: what the buffer will be used for. A 64-bit mask. */
+#define GRALLOC_USAGE_CPU_READ_RARELY     (UINT64_C(1) << 0)
+#define GRALLOC_USAGE_CPU_READ_OFTEN      (UINT64_C(1) << 1)
+#define GRALLOC_USAGE_CPU_WRITE_RARELY    (UINT64_C(1) << 2)
+#define GRALLOC_USAGE_CPU_WRITE_OFTEN     (UINT64_C(1) << 3)
+#define GRALLOC_USAGE_GPU_TEXTURE         (UINT64_C(1) << 4)
+#define GRALLOC_USAGE_GPU_RENDER_TARGET   (UINT64_C(1) << 5)
+#define GRALLOC_USAGE_GPU_DATA_BUFFER     (UINT64_C(1) << 6)
+#define GRALLOC_USAGE_COMPOSER_OVERLAY    (UINT64_C(1) << 7)
+#define GRALLOC_USAGE_SCANOUT             (UINT64_C(1) << 8)
+#define GRALLOC_USAGE_CURSOR              (UINT64_C(1) << 9)
+#define GRALLOC_USAGE_VIDEO_ENCODER       (UINT64_C(1) << 10)
+#define GRALLOC_USAGE_VIDEO_DECODER       (UINT64_C(1) << 11)
+#define GRALLOC_USAGE_CAMERA_WRITE        (UINT64_C(1) << 12)
+#define GRALLOC_USAGE_CAMERA_READ         (UINT64_C(1) << 13)
+#define GRALLOC_USAGE_PROTECTED           (UINT64_C(1) << 14)
+#define GRALLOC_USAGE_FRONT_BUFFER        (UINT64_C(1) << 15)
+#define GRALLOC_USAGE_LINEAR              (UINT64_C(1) << 16)
+
+#define GRALLOC_USAGE_CPU_READ \
+	(GRALLOC_USAGE_CPU_READ_RARELY | GRALLOC_USAGE_CPU_READ_OFTEN)
+#define GRALLOC_USAGE_CPU_WRITE \
+	(GRALLOC_USAGE_CPU_WRITE_RARELY | GRALLOC_USAGE_CPU_WRITE_OFTEN)
+#define GRALLOC_USAGE_CPU (GRALLOC_USAGE_CPU_READ | GRALLOC_USAGE_CPU_WRITE)
+#define GRALLOC_USAGE_ALL ((UINT64_C(1) << 17) - 1)
+
+#define GRALLOC_MAX_PLANES 4
+#define GRALLOC_NAME_MAX 64
+
+struct gralloc_device;
+
+/* The message of the last error this thread met in the library (errno
+ * alone rarely says which argument was wrong). Never NULL. */
+GRALLOC_EXPORT const char *gralloc_last_error(void);
+
+struct gralloc_buffer;
+struct gralloc_explanation;
+
+/* Options for gralloc_device_create(); zero-initialise, then set fields.
+ * NULL fields take the environment or the built-in default. */
+struct gralloc_device_options {
+	const char *heap_dir;     /* default $GRALLOC_HEAP_DIR or /dev/dma_heap */
+	const char *config_path;  /* default $GRALLOC_CONFIG, else /etc/gralloc/policy.conf if present */
+	const char *udmabuf_path; /* default $GRALLOC_UDMABUF or /dev/udmabuf */
+	bool no_config;           /* use built-in defaults only, ignore files and env */
+};
+
+GRALLOC_EXPORT struct gralloc_device *
+gralloc_device_create(const struct gralloc_device_options *options);
+/* Frees every buffer still allocated from this device. */
+GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev);
+
+struct gralloc_buffer_desc {
+	uint32_t width;
+	uint32_t height;
+	uint32_t format;      /* DRM fourcc (drm_fourcc.h) */
+	uint32_t layer_count; /* 0 means 1 */
+	uint64_t usage;       /* GRALLOC_USAGE_* */
+	const char *name;     /* optional; shown in the kernel's dma-buf info */
+};
+
+struct gralloc_plane_info {
+	uint32_t fd_index; /* index into gralloc_buffer_info.fds */
+	uint32_t stride;   /* bytes */
+	uint64_t offset;   /* bytes from the start of the fd */
+	uint64_t size;     /* bytes of this plane (stride * rows) */
+};
+
+struct gralloc_buffer_info {
+	uint32_t width, height, format, layer_count;
+	uint64_t usage;
+	uint64_t modifier;    /* DRM_FORMAT_MOD_LINEAR for heap memory */
+	uint64_t size;        /* bytes of the whole allocation (page rounded) */
+	uint64_t layer_stride;/* bytes between layers */
+	uint64_t id;          /* unique within the device */
+	uint32_t num_planes;
+	uint32_t num_fds;
+	int fds[GRALLOC_MAX_PLANES]; /* borrowed: valid until the buffer is freed */
+	struct gralloc_plane_info planes[GRALLOC_MAX_PLANES];
+	char backend[GRALLOC_NAME_MAX]; /* "dma-heap", "udmabuf", "memfd", ... */
+	char heap[GRALLOC_NAME_MAX];    /* heap name, "" when not from a heap */
+	bool is_dma_buf;                /* false for memfd: CPU only */
+};
+
+/* Returns a new buffer, or NULL with errno set (EINVAL bad descriptor,
+ * EOVERFLOW size, ENODEV no backend can serve it, EPERM protected request
+ * with no secure heap, ENOMEM, or the kernel's errno). */
+GRALLOC_EXPORT struct gralloc_buffer *
+gralloc_buffer_allocate(struct gralloc_device *dev,
+			const struct gralloc_buffer_desc *desc);
+/* Frees a buffer. NULL is accepted. A buffer that this device does not know
+ * (never allocated, or already freed) gives -EINVAL and closes nothing. */
+GRALLOC_EXPORT int gralloc_buffer_free(struct gralloc_device *dev,
+				       struct gralloc_buffer *buf);
+GRALLOC_EXPORT int gralloc_buffer_describe(const struct gralloc_buffer *buf,
+					   struct gralloc_buffer_info *info);
+/* Returns a new fd (caller owns, O_CLOEXEC) for fd slot `index`. */
+GRALLOC_EXPORT int gralloc_buffer_export_fd(const struct gralloc_buffer *buf,
+					    uint32_t index);
+
+/* CPU access. */
+struct gralloc_rect {
+	uint32_t x, y, width, height;
+};
+
+struct gralloc_ycbcr {
+	void *y, *cb, *cr;
+	uint32_t y_stride;
+	uint32_t c_stride;
+	uint32_t chroma_step; /* bytes between two chroma samples: 1 planar, 2 semi-planar */
+};
+
+/* Maps (once per buffer, reused) and begins CPU access with
+ * DMA_BUF_IOCTL_SYNC in the direction of cpu_usage. `region` NULL means the
+ * whole buffer. `*out` points at the region's first pixel of plane 0. Locks
+ * nest; each lock needs one unlock. */
+GRALLOC_EXPORT int gralloc_buffer_lock(struct gralloc_buffer *buf, uint64_t cpu_usage,
+				       const struct gralloc_rect *region, void **out);
+GRALLOC_EXPORT int gralloc_buffer_lock_ycbcr(struct gralloc_buffer *buf,
+					     uint64_t cpu_usage,
+					     const struct gralloc_rect *region,
+					     struct gralloc_ycbcr *out);
+GRALLOC_EXPORT int gralloc_buffer_unlock(struct gralloc_buffer *buf);
+
+/* Explain: what the policy would do for a descriptor, and why. */
+enum gralloc_verdict {
+	GRALLOC_VERDICT_SELECTED = 0, /* the one allocate() would use first */
+	GRALLOC_VERDICT_FALLBACK,     /* usable, tried if the ones before fail */
+	GRALLOC_VERDICT_SKIPPED,      /* not usable for this request */
+};
+
+struct gralloc_candidate {
+	const char *backend; /* borrowed from the explanation */
+	const char *heap;    /* "" when the backend has no heaps */
+	enum gralloc_verdict verdict;
+	const char *reason;
+};
+
+GRALLOC_EXPORT struct gralloc_explanation *
+gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc);
+GRALLOC_EXPORT size_t gralloc_explanation_count(const struct gralloc_explanation *e);
+GRALLOC_EXPORT int gralloc_explanation_get(const struct gralloc_explanation *e,
+					   size_t index, struct gralloc_candidate *out);
+/* The request-level summary ("protected request: only secure heaps", the
+ * layout, or why the descriptor is invalid). */
+GRALLOC_EXPORT const char *gralloc_explanation_summary(const struct gralloc_explanation *e);
+GRALLOC_EXPORT void gralloc_explanation_destroy(struct gralloc_explanation *e);
+
+/* Formats. */
+struct gralloc_format_desc {
+	uint32_t fourcc;
+	const char *name;        /* "NV12" */
+	uint32_t num_planes;
+	uint32_t bytes_per_block[GRALLOC_MAX_PLANES];
+	uint32_t block_width[GRALLOC_MAX_PLANES]; /* pixels per block, per plane */
+	uint32_t hsub, vsub;     /* chroma subsampling of planes 1.. */
+	bool has_alpha;
+	bool is_yuv;
+};
+
+GRALLOC_EXPORT size_t gralloc_format_count(void);
+GRALLOC_EXPORT int gralloc_format_get(size_t index, struct gralloc_format_desc *out);
+GRALLOC_EXPORT int gralloc_format_lookup(uint32_t fourcc, struct gralloc_format_desc *out);
+/* Accepts "NV12", "XR24", "XRGB8888" (case-insensitive). Returns 0 or -EINVAL. */
+GRALLOC_EXPORT int gralloc_format_from_name(const char *name, uint32_t *fourcc);
+/* Android HAL_PIXEL_FORMAT_* value to DRM fourcc. -EINVAL for unknown ones. */
+GRALLOC_EXPORT int gralloc_format_from_android(int32_t hal_format, uint32_t *fourcc);
+
+/* Usage names ("scanout", "cpu_write" = CPU_WRITE_OFTEN, ...), comma separated. */
+GRALLOC_EXPORT int gralloc_usage_from_string(const char *str, uint64_t *usage);
+/* Writes a comma-separated list; returns the length it needed (snprintf-like). */
+GRALLOC_EXPORT int gralloc_usage_to_string(uint64_t usage, char *buf, size_t len);
+
+/* Checks a descriptor and computes its layout without allocating. `info`
+ * gets planes, size and modifier; fds are -1 and backend/heap empty. */
+GRALLOC_EXPORT int gralloc_compute_layout(const struct gralloc_buffer_desc *desc,
+					  struct gralloc_buffer_info *info);
+
+/* Introspection for `gralloc info`. */
+struct gralloc_heap_status {
+	const char *name;   /* policy name */
+	const char *node;   /* path tried */
+	const char *kind;   /* "system", "cma", "secure", ... */
+	bool cached;
+	bool present;
+	const char *backend; /* backend serving it: "dma-heap" or "" */
+};
+GRALLOC_EXPORT size_t gralloc_device_heap_count(struct gralloc_device *dev);
+GRALLOC_EXPORT int gralloc_device_heap_get(struct gralloc_device *dev, size_t index,
+					   struct gralloc_heap_status *out);
+/* Writes the policy in force in config-file syntax (snprintf-like). */
+GRALLOC_EXPORT int gralloc_device_policy_dump(struct gralloc_device *dev,
+					      char *buf, size_t len);
+GRALLOC_EXPORT size_t gralloc_backend_count(void);
+GRALLOC_EXPORT const char *gralloc_backend_name(size_t index);
+/* Whether a backend can be used on this device: 0 when usable, else a
+ * negative errno and `why` filled with a sentence. */
+GRALLOC_EXPORT int gralloc_device_backend_status(struct gralloc_device *dev, size_t index,
+						 char *why, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

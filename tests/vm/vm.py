@@ -1,0 +1,781 @@
+#!/usr/bin/env python3
+"""Run gralloc's real-kernel tests in a Debian 6.12 guest under QEMU (TCG).
+
+The build machine's own kernel has no dma-buf heaps, no DRM and no udmabuf, so
+tests that must touch real kernel objects run in a guest that has them
+(system heap, udmabuf, virtio-gpu, vgem, vkms with writeback).  The guest has
+no disk: it mounts the host's root read-only over 9p and runs the binaries
+built on the host.  See docs/testing.md.
+
+    vm.py prepare                         # download, build and cache (idempotent)
+    vm.py run --out DIR [--tests-file F]  # boot once, run tests, print TAP
+    vm.py exec -- CMD ARGS...             # boot, run one command, propagate its status
+    vm.py shell                           # boot into an interactive shell
+
+Standard library only.
+"""
+
+import argparse
+import contextlib
+import ctypes
+import fcntl
+import glob
+import hashlib
+import lzma
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INIT_SCRIPT = os.path.join(HERE, 'init.sh')
+GUEST_RUNNER = os.path.join(HERE, 'guest-runner.sh')
+CACHE_ROOT = os.environ.get('GRALLOC_VM_CACHE', '/var/cache/gralloc-vm')
+GUEST_OUT = '/run/gralloc-vm/out'  # where init.sh mounts the 'out' share
+
+HEADERS_META = 'linux-headers-6.12-amd64'
+SOURCE_PKG = 'linux-source-6.12'
+# Needed before the host root is reachable (9p over virtio-pci).  Anything the
+# kernel has built in is dropped when the initramfs is made.
+INITRD_MODULES = ['virtio_pci', '9pnet_virtio', '9p']
+GUEST_MODULES = ['drm', 'virtio_gpu', 'vgem', 'drm_kms_helper', 'drm_shmem_helper']
+HOST_TOOLS = [  # (file that proves it is installed, Debian package)
+    ('/usr/bin/qemu-system-x86_64', 'qemu-system-x86'),
+    ('/bin/busybox', 'busybox-static'),
+    ('/sbin/depmod', 'kmod'),
+    ('/usr/bin/cpio', 'cpio'),
+    ('/usr/bin/xz', 'xz-utils'),
+]
+MARKER = '.gralloc-vm-out'  # makes an --out directory safe to clear
+SKIP_RC = 77
+
+# Kernel log lines that fail a run.  A WARNING only counts with a call trace,
+# because some drivers print "WARNING:" as plain text.
+OOPS_PATTERNS = [
+    re.compile(r'\bOops\b'),
+    re.compile(r'\bBUG:'),
+    re.compile(r'Kernel panic'),
+    re.compile(r'general protection fault'),
+]
+WARNING_RE = re.compile(r'\bWARNING:')
+CALL_TRACE_RE = re.compile(r'Call Trace:')
+
+
+class VmError(Exception):
+    """An error with a message meant for the user, no traceback."""
+
+
+def log(msg):
+    # stdout carries TAP (run) or the command's output (exec): keep it clean.
+    print(f'[vm] {msg}', file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def step(name):
+    t0 = time.monotonic()
+    log(f'{name} ...')
+    yield
+    log(f'{name}: {time.monotonic() - t0:.1f} s')
+
+
+def sh(cmd, cwd=None, logfile=None, check=True):
+    """Run a command; on failure raise VmError with the tail of its output."""
+    printable = cmd if isinstance(cmd, str) else shlex.join(cmd)
+    p = subprocess.run(cmd, cwd=cwd, shell=isinstance(cmd, str), executable='/bin/bash' if isinstance(cmd, str) else None,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if logfile:
+        with open(logfile, 'a') as f:
+            f.write(f'$ {printable}\n{p.stdout}')
+    if check and p.returncode != 0:
+        tail = '\n'.join(p.stdout.splitlines()[-30:])
+        raise VmError(f'command failed (exit {p.returncode}): {printable}\n{tail}')
+    return p.stdout
+
+
+def require_root(what):
+    if os.geteuid() != 0:
+        raise VmError(f'{what} needs root (apt-get, mknod, QEMU 9p passthrough of /)')
+
+
+# ---------------------------------------------------------------------------
+# prepare
+
+
+def resolve_kernel_version():
+    """The one kernel X used everywhere, e.g. 6.12.117+deb12-amd64."""
+    forced = os.environ.get('GRALLOC_VM_KERNEL')
+    if forced:
+        return forced
+    out = sh(['apt-cache', 'depends', HEADERS_META], check=False)
+    m = re.search(r'Depends:\s*linux-headers-(6\.12\.\S+-amd64)', out)
+    if not m:
+        raise VmError(f'cannot resolve the kernel version from `apt-cache depends {HEADERS_META}`'
+                      f' (run apt-get update?):\n{out.strip()}')
+    return m.group(1)
+
+
+def deb_installed(pkg):
+    p = subprocess.run(['dpkg-query', '-W', '-f=${Status}', pkg], capture_output=True, text=True)
+    return p.returncode == 0 and 'install ok installed' in p.stdout
+
+
+def apt_install(pkgs, logfile):
+    # Another apt (e.g. a provisioning script) may hold the lock: wait for it.
+    sh(['apt-get', 'install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300'] + pkgs,
+       logfile=logfile)
+
+
+class Cache:
+    def __init__(self, kver):
+        self.kver = kver
+        self.dir = os.path.join(CACHE_ROOT, kver)
+        self.kdir = os.path.join(self.dir, 'kernel')  # dpkg-deb -x of the image package
+        self.vmlinuz = os.path.join(self.kdir, 'boot', f'vmlinuz-{kver}')
+        self.moddir = os.path.join(self.kdir, 'lib', 'modules', kver)
+        self.vkms_dir = os.path.join(self.dir, 'vkms')
+        self.vkms = os.path.join(self.vkms_dir, 'vkms.ko')
+        self.log = os.path.join(self.dir, 'prepare.log')
+
+    def initramfs(self):
+        return os.path.join(self.dir, f'initramfs-{initramfs_key(self)}.cpio.gz')
+
+    def ready(self):
+        return all(os.path.exists(p) for p in
+                   (os.path.join(self.kdir, '.done'), self.vkms, self.initramfs()))
+
+
+def initramfs_key(cache):
+    """Changes whenever anything that goes into the initramfs changes."""
+    h = hashlib.sha256()
+    for path in (INIT_SCRIPT, '/bin/busybox'):
+        with open(path, 'rb') as f:
+            h.update(f.read())
+    h.update(repr((cache.kver, cache.kdir, cache.vkms, INITRD_MODULES, GUEST_MODULES)).encode())
+    return h.hexdigest()[:12]
+
+
+@contextlib.contextmanager
+def cache_lock():
+    os.makedirs(CACHE_ROOT, exist_ok=True)
+    with open(os.path.join(CACHE_ROOT, '.lock'), 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def prepare(quiet_if_ready=False):
+    t_all = time.monotonic()
+    for path in (INIT_SCRIPT, GUEST_RUNNER):
+        if not os.path.exists(path):
+            raise VmError(f'missing {path}')
+    kver = resolve_kernel_version()
+    cache = Cache(kver)
+    if cache.ready():
+        if not quiet_if_ready:
+            log(f'cache for {kver} is ready in {cache.dir}')
+        return cache
+    require_root('prepare')
+    with cache_lock():
+        os.makedirs(cache.dir, exist_ok=True)
+        log(f'preparing kernel {kver} in {cache.dir} (details in {cache.log})')
+
+        missing = [pkg for path, pkg in HOST_TOOLS if not os.path.exists(path)]
+        headers = f'linux-headers-{kver}'
+        if not os.path.exists(f'/usr/src/{headers}/Makefile'):
+            missing.append(headers)
+        if missing:
+            with step(f'apt-get install {" ".join(missing)}'):
+                apt_install(missing, cache.log)
+
+        if not os.path.exists(os.path.join(cache.kdir, '.done')):
+            fetch_kernel(cache)
+        if not os.path.exists(cache.vkms):
+            build_vkms(cache, headers)
+        if not os.path.exists(cache.initramfs()):
+            build_initramfs(cache)
+    log(f'prepare: {time.monotonic() - t_all:.1f} s total')
+    return cache
+
+
+def fetch_kernel(cache):
+    dl = tempfile.mkdtemp(prefix='dl-', dir=cache.dir)
+    try:
+        pkg = f'linux-image-{cache.kver}-unsigned'
+        with step(f'apt-get download {pkg}'):
+            sh(['apt-get', 'download', pkg], cwd=dl, logfile=cache.log)
+        deb = glob.glob(os.path.join(dl, '*.deb'))[0]
+        with step('extract kernel package'):
+            shutil.rmtree(cache.kdir, ignore_errors=True)
+            sh(['dpkg-deb', '-x', deb, cache.kdir], logfile=cache.log)
+            if not os.path.exists(cache.vmlinuz) or not os.path.isdir(cache.moddir):
+                raise VmError(f'{deb} does not contain {cache.vmlinuz} and {cache.moddir}')
+        with step('depmod'):
+            sh(['depmod', '-b', cache.kdir, cache.kver], logfile=cache.log)
+        with open(os.path.join(cache.kdir, 'version'), 'w') as f:
+            f.write(sh(['dpkg-deb', '-f', deb, 'Version']))
+        open(os.path.join(cache.kdir, '.done'), 'w').close()
+    finally:
+        shutil.rmtree(dl, ignore_errors=True)
+
+
+def build_vkms(cache, headers):
+    """vkms is not in Debian's build; build it from the same kernel's source."""
+    with open(os.path.join(cache.kdir, 'version')) as f:
+        version = f.read().strip()
+    work = tempfile.mkdtemp(prefix='vkms-', dir=cache.dir)
+    try:
+        with step(f'apt-get download {SOURCE_PKG}={version}'):
+            sh(['apt-get', 'download', f'{SOURCE_PKG}={version}'], cwd=work, logfile=cache.log)
+        deb = glob.glob(os.path.join(work, '*.deb'))[0]
+        with step('extract drivers/gpu/drm/vkms from the source tarball'):
+            # Stream: the tarball is ~150 MB and only a few files are needed.
+            sh(f'set -o pipefail; dpkg-deb --fsys-tarfile {shlex.quote(deb)}'
+               f' | tar -xO ./usr/src/{SOURCE_PKG}.tar.xz'
+               f' | tar -xJ -C {shlex.quote(work)} {SOURCE_PKG}/drivers/gpu/drm/vkms', logfile=cache.log)
+        src = os.path.join(work, SOURCE_PKG, 'drivers', 'gpu', 'drm', 'vkms')
+        with step('build vkms.ko out of tree'):
+            sh(['make', '-C', f'/usr/src/{headers}', f'M={src}', 'CONFIG_DRM_VKMS=m',
+                f'-j{os.cpu_count() or 1}', 'modules'], logfile=cache.log)
+        os.makedirs(cache.vkms_dir, exist_ok=True)
+        shutil.copy2(os.path.join(src, 'vkms.ko'), cache.vkms + '.tmp')
+        os.replace(cache.vkms + '.tmp', cache.vkms)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def module_closure(cache, names):
+    """Module files for `names` and their dependencies, dependencies first."""
+    deps = {}
+    with open(os.path.join(cache.moddir, 'modules.dep')) as f:
+        for line in f:
+            mod, _, rest = line.partition(':')
+            deps[mod] = rest.split()
+    by_name = {os.path.basename(p).split('.ko')[0].replace('-', '_'): p for p in deps}
+    with open(os.path.join(cache.moddir, 'modules.builtin')) as f:
+        builtin = {os.path.basename(l.strip()).split('.ko')[0].replace('-', '_') for l in f}
+    order = []
+
+    def visit(path):
+        # modules.dep already lists the full transitive closure, deepest last.
+        for d in reversed(deps[path]):
+            if d not in order:
+                order.append(d)
+        if path not in order:
+            order.append(path)
+
+    for name in names:
+        key = name.replace('-', '_')
+        if key in builtin:
+            continue
+        if key not in by_name:
+            raise VmError(f'module {name} is neither built into {cache.kver} nor in {cache.moddir}')
+        visit(by_name[key])
+    return order
+
+
+def build_initramfs(cache):
+    with step('build initramfs'):
+        stage = tempfile.mkdtemp(prefix='initramfs-', dir=cache.dir)
+        try:
+            for d in ('bin', 'dev', 'proc', 'sys', 'modules', 'host'):
+                os.makedirs(os.path.join(stage, d))
+            shutil.copy2('/bin/busybox', os.path.join(stage, 'bin', 'busybox'))
+            shutil.copy2(INIT_SCRIPT, os.path.join(stage, 'init'))
+            os.chmod(os.path.join(stage, 'init'), 0o755)
+            # The kernel opens /dev/console for init before devtmpfs is mounted.
+            os.mknod(os.path.join(stage, 'dev', 'console'), 0o600 | 0o020000, os.makedev(5, 1))
+            names = []
+            for rel in module_closure(cache, INITRD_MODULES):
+                name = os.path.basename(rel).split('.ko')[0]
+                src = os.path.join(cache.moddir, rel)
+                opener = lzma.open if src.endswith('.xz') else open
+                with opener(src, 'rb') as fi, open(os.path.join(stage, 'modules', name + '.ko'), 'wb') as fo:
+                    shutil.copyfileobj(fi, fo)
+                names.append(name)
+            with open(os.path.join(stage, 'gvm.conf'), 'w') as f:
+                f.write(f'KVER={shlex.quote(cache.kver)}\n'
+                        f'KDIR={shlex.quote(cache.kdir)}\n'
+                        f'VKMS={shlex.quote(cache.vkms)}\n'
+                        f'INITRD_MODULES={shlex.quote(" ".join(names))}\n'
+                        f'GUEST_MODULES={shlex.quote(" ".join(GUEST_MODULES))}\n')
+            target = cache.initramfs()
+            sh(f'cd {shlex.quote(stage)} && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1 > {shlex.quote(target + ".tmp")}',
+               logfile=cache.log)
+            os.replace(target + '.tmp', target)
+            for old in glob.glob(os.path.join(cache.dir, 'initramfs-*.cpio.gz')):
+                if old != target:
+                    os.unlink(old)
+            log(f'initramfs modules: {" ".join(names)}')
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# booting
+
+
+def _die_with_parent():
+    # If vm.py is SIGKILLed (e.g. by a test harness), QEMU must not live on.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _raise_on_signal(signum, _frame):
+    raise KeyboardInterrupt(f'signal {signum}')
+
+
+def monitor_path(out):
+    """A unix socket path must fit in sun_path (108 bytes)."""
+    path = os.path.join(out, 'monitor.sock')
+    if len(path.encode()) < 100:
+        return path, None
+    tmp = tempfile.mkdtemp(prefix='gvm-mon-')
+    return os.path.join(tmp, 'monitor.sock'), tmp
+
+
+def qemu_command(cache, out, mode, monitor, interactive):
+    append = ['console=ttyS0', 'panic=-1', f'gvm_mode={mode}', f'gvm_runner={GUEST_RUNNER}']
+    # On an interactive console only real trouble should interrupt the shell.
+    append.append('loglevel=4' if interactive else 'loglevel=7')
+    for p in (GUEST_RUNNER, out):
+        if any(c.isspace() for c in p) or ',' in p:
+            raise VmError(f'path {p!r} contains whitespace or a comma, which the kernel command line/QEMU cannot carry')
+    cmd = ['qemu-system-x86_64', '-accel', 'tcg', '-m', '2048', '-smp', '2',
+           '-nographic', '-no-reboot', '-vga', 'none', '-nic', 'none', '-parallel', 'none',
+           '-kernel', cache.vmlinuz, '-initrd', cache.initramfs(), '-append', ' '.join(append),
+           '-device', 'virtio-gpu-pci',
+           '-virtfs', 'local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap',
+           '-virtfs', f'local,path={out},mount_tag=out,security_model=none,multidevs=remap',
+           '-monitor', f'unix:{monitor},server,nowait']
+    if interactive:
+        cmd += ['-serial', 'mon:stdio']
+    else:
+        cmd += ['-serial', f'file:{os.path.join(out, "console.log")}']
+    return cmd
+
+
+def write_job_env(out, monitor, test_timeout=120, cwd=None):
+    env = {
+        'GRALLOC_VM': '1',
+        'GRALLOC_VM_OUT': GUEST_OUT,
+        'GRALLOC_VM_MONITOR': monitor,
+        'GVM_TEST_TIMEOUT': str(test_timeout),
+        'GVM_CWD': cwd or os.getcwd(),
+        'GVM_TERM': os.environ.get('TERM', 'vt100'),
+    }
+    size = shutil.get_terminal_size((80, 24))
+    env['GVM_COLS'], env['GVM_ROWS'] = str(size.columns), str(size.lines)
+    with open(os.path.join(out, 'job.env'), 'w') as f:
+        for k, v in env.items():
+            f.write(f'{k}={shlex.quote(v)}\n')
+
+
+def prepare_out_dir(out):
+    """Results of an earlier run must never be mistaken for this run's."""
+    out = os.path.abspath(out)
+    if os.path.isdir(out) and os.listdir(out):
+        if not os.path.exists(os.path.join(out, MARKER)):
+            raise VmError(f'{out} is not empty and was not made by vm.py; refusing to clear it')
+        for entry in os.listdir(out):
+            p = os.path.join(out, entry)
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p)
+            else:
+                os.unlink(p)
+    os.makedirs(out, exist_ok=True)
+    open(os.path.join(out, MARKER), 'w').close()
+    return out
+
+
+class Guest:
+    """One QEMU process; always killed (with its process group) on exit."""
+
+    def __init__(self, cmd, out, interactive=False):
+        self.cmd, self.out, self.interactive = cmd, out, interactive
+        self.proc = None
+        self.killed = False
+
+    def __enter__(self):
+        with open(os.path.join(self.out, 'qemu-cmdline.txt'), 'w') as f:
+            f.write(shlex.join(self.cmd) + '\n')
+        if self.interactive:
+            self.proc = subprocess.Popen(self.cmd, preexec_fn=_die_with_parent)
+        else:
+            self.stderr = open(os.path.join(self.out, 'qemu-stderr.txt'), 'w')
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=self.stderr,
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=_die_with_parent)
+        return self
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.killed = True
+            try:
+                if self.interactive:
+                    self.proc.kill()
+                else:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+    def __exit__(self, *exc):
+        self.kill()
+        if not self.interactive:
+            self.stderr.close()
+
+    def wait(self, deadline, boot_deadline=None, on_tick=None):
+        """Wait for power-off; kill at the deadline.  Returns 'exited', 'hung' or 'noboot'."""
+        started = os.path.join(self.out, 'runner-started')
+        while self.proc.poll() is None:
+            now = time.monotonic()
+            if on_tick:
+                on_tick()
+            if now > deadline:
+                self.kill()
+                return 'hung'
+            if boot_deadline and now > boot_deadline and not os.path.exists(started):
+                self.kill()
+                return 'noboot'
+            time.sleep(0.2)
+        if on_tick:
+            on_tick()
+        return 'exited'
+
+
+class Tail:
+    """Copies what a growing file gains to a stream (console or exec output)."""
+
+    def __init__(self, path, stream):
+        self.path, self.stream, self.pos = path, stream, 0
+
+    def __call__(self):
+        try:
+            with open(self.path, 'rb') as f:
+                f.seek(self.pos)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        if data:
+            self.pos += len(data)
+            self.stream.buffer.write(data)
+            self.stream.flush()
+
+
+def boot(cache, out, mode, timeout, boot_timeout=120, verbose=False, tail=None):
+    monitor, montmp = monitor_path(out)
+    try:
+        cmd = qemu_command(cache, out, mode, monitor, interactive=False)
+        ticks = []
+        if verbose:
+            ticks.append(Tail(os.path.join(out, 'console.log'), sys.stderr))
+        if tail:
+            ticks.append(tail)
+        t0 = time.monotonic()
+        with Guest(cmd, out) as g:
+            state = g.wait(t0 + timeout, t0 + min(boot_timeout, timeout),
+                           on_tick=lambda: [t() for t in ticks])
+            rc = g.proc.returncode
+        log(f'guest {mode}: {time.monotonic() - t0:.1f} s, {state}, qemu exit {rc}')
+        return state, rc
+    finally:
+        if montmp:
+            shutil.rmtree(montmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# results
+
+
+def kernel_log_problems(out):
+    """Oops/BUG/panic/WARNING-with-trace lines from the console and dmesg."""
+    found = []
+    for name in ('console.log', 'dmesg.txt'):
+        try:
+            with open(os.path.join(out, name), errors='replace') as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            continue
+        for i, line in enumerate(lines):
+            if any(p.search(line) for p in OOPS_PATTERNS):
+                found.append(f'{name}:{i + 1}: {line.strip()}')
+            elif WARNING_RE.search(line) and any(CALL_TRACE_RE.search(l) for l in lines[i + 1:i + 40]):
+                found.append(f'{name}:{i + 1}: {line.strip()}')
+    return found
+
+
+def read_tests_file(path):
+    tests = []
+    seen = set()
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip('\n')
+            if not line.strip() or line.startswith('#'):
+                continue
+            fields = line.split('\t')
+            if len(fields) < 2 or len(fields) > 3:
+                raise VmError(f'{path}:{n}: expected name<TAB>absolute path[<TAB>args], got {line!r}')
+            name, exe = fields[0].strip(), fields[1].strip()
+            args = fields[2].strip() if len(fields) > 2 else ''
+            if not re.fullmatch(r'[A-Za-z0-9_.+-]+', name):
+                raise VmError(f'{path}:{n}: test name {name!r} must match [A-Za-z0-9_.+-]+ (it names files)')
+            if name in seen:
+                raise VmError(f'{path}:{n}: duplicate test name {name!r}')
+            if not os.path.isabs(exe):
+                raise VmError(f'{path}:{n}: {exe!r} is not an absolute path')
+            seen.add(name)
+            tests.append((name, exe, args))
+    return tests
+
+
+def last_line(text):
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    return lines[-1] if lines else 'no reason given'
+
+
+def clean(text):
+    return re.sub(r'[\t\r\n]+', ' ', text)
+
+
+def collect(out, tests, state, qemu_rc, overall_timeout):
+    """[(name, status, reason, detail)] for the synthetic checks and every test."""
+    results = []
+    started = os.path.exists(os.path.join(out, 'runner-started'))
+    try:
+        with open(os.path.join(out, 'qemu-stderr.txt'), errors='replace') as f:
+            qemu_err = f.read()
+    except FileNotFoundError:
+        qemu_err = ''
+
+    if started:
+        results.append(('guest-boot', 'pass', '', ''))
+    else:
+        why = {'noboot': 'the guest runner did not start within the boot timeout',
+               'hung': 'the guest hung before the runner started'}.get(state, f'QEMU exited ({qemu_rc}) before the runner started')
+        results.append(('guest-boot', 'fail', why, qemu_err + tail_file(os.path.join(out, 'console.log'), 40)))
+
+    facts = {}
+    try:
+        with open(os.path.join(out, 'guest-facts.txt')) as f:
+            facts = dict(l.strip().split('=', 1) for l in f if '=' in l)
+    except FileNotFoundError:
+        pass
+    heap = facts.get('dma_heap_system', 'unknown (runner recorded nothing)')
+    if heap not in ('missing',) and not heap.startswith('unknown'):
+        results.append(('guest-dma-heap', 'pass', '', ''))
+    else:
+        results.append(('guest-dma-heap', 'fail', f'/dev/dma_heap/system: {heap}', ''))
+
+    for name, exe, _args in tests:
+        logf = os.path.join(out, 'tests', f'{name}.log')
+        rcf = os.path.join(out, 'tests', f'{name}.rc')
+        output = tail_file(logf, 10**9)
+        if os.path.exists(rcf):
+            with open(rcf) as f:
+                rc = int(f.read().strip() or -1)
+            if rc == 0:
+                results.append((name, 'pass', '', output))
+            elif rc == SKIP_RC:
+                results.append((name, 'skip', last_line(output), output))
+            elif rc in (124, 137):
+                results.append((name, 'fail', f'timed out in the guest (exit {rc})', output))
+            elif rc in (126, 127):
+                results.append((name, 'fail', f'could not execute {exe} (exit {rc})', output))
+            else:
+                results.append((name, 'fail', f'exit status {rc}', output))
+        elif os.path.exists(logf):
+            results.append((name, 'fail', 'no exit status: the guest died or hung during this test', output))
+        else:
+            results.append((name, 'fail', 'not run', ''))
+
+    problems = kernel_log_problems(out)
+    if problems:
+        results.append(('guest-kernel-log', 'fail', f'{len(problems)} kernel error line(s), see console.log',
+                        '\n'.join(problems[:50])))
+    elif not started:
+        results.append(('guest-kernel-log', 'fail', 'no usable kernel log (guest did not boot)', ''))
+    else:
+        results.append(('guest-kernel-log', 'pass', '', ''))
+
+    if state == 'hung':
+        results.append(('guest-shutdown', 'fail', f'guest hung: killed after the overall timeout of {overall_timeout} s',
+                        tail_file(os.path.join(out, 'console.log'), 40)))
+    elif not os.path.exists(os.path.join(out, 'runner-finished')):
+        results.append(('guest-shutdown', 'fail', 'the guest runner did not finish', tail_file(os.path.join(out, 'console.log'), 40)))
+    else:
+        results.append(('guest-shutdown', 'pass', '', ''))
+    return results
+
+
+def tail_file(path, n):
+    try:
+        with open(path, errors='replace') as f:
+            return '\n'.join(f.read().splitlines()[-n:])
+    except FileNotFoundError:
+        return ''
+
+
+def print_tap(results, out):
+    print('TAP version 13')
+    print(f'1..{len(results)}')
+    for i, (name, status, reason, detail) in enumerate(results, 1):
+        if status == 'pass':
+            print(f'ok {i} - {name}')
+        elif status == 'skip':
+            print(f'ok {i} - {name} # SKIP {clean(reason)}')
+        else:
+            print(f'not ok {i} - {name}')
+            print(f'# {clean(reason)}')
+            lines = detail.splitlines()
+            if len(lines) > 200:
+                print(f'# ... {len(lines) - 200} earlier lines in {out}')
+                lines = lines[-200:]
+            for line in lines:
+                print(f'#   {line}')
+    sys.stdout.flush()
+    with open(os.path.join(out, 'results.tsv'), 'w') as f:
+        for name, status, reason, _ in results:
+            f.write(f'{name}\t{status}\t{clean(reason)}\n')
+
+
+# ---------------------------------------------------------------------------
+# subcommands
+
+
+def cmd_prepare(args):
+    prepare()
+    return 0
+
+
+def cmd_run(args):
+    cache = prepare(quiet_if_ready=True) if args.prepare else require_ready()
+    out = prepare_out_dir(args.out)
+    tests = read_tests_file(args.tests_file) if args.tests_file else []
+    with open(os.path.join(out, 'tests.tsv'), 'w') as f:
+        for name, exe, a in tests:
+            f.write(f'{name}\t{exe}\t{a}\n')
+    monitor, _ = monitor_path(out)
+    write_job_env(out, monitor, test_timeout=args.test_timeout, cwd='/tmp')
+    state, rc = boot(cache, out, 'run', args.timeout, verbose=args.verbose)
+    results = collect(out, tests, state, rc, args.timeout)
+    print_tap(results, out)
+    failed = [r[0] for r in results if r[1] == 'fail']
+    counts = {s: sum(1 for r in results if r[1] == s) for s in ('pass', 'skip', 'fail')}
+    log(f'{counts["pass"]} passed, {counts["skip"]} skipped, {counts["fail"]} failed; results in {out}')
+    if failed:
+        log('failed: ' + ' '.join(failed))
+    return 1 if failed else 0
+
+
+def require_ready():
+    cache = Cache(resolve_kernel_version())
+    if not cache.ready():
+        raise VmError(f'no prepared guest for {cache.kver} in {cache.dir}: run `vm.py prepare` first')
+    return cache
+
+
+def cmd_exec(args):
+    if not args.command:
+        raise VmError('usage: vm.py exec [options] -- CMD [ARGS...]')
+    cache = prepare(quiet_if_ready=True) if args.prepare else require_ready()
+    tmp = None
+    if args.out:
+        out = prepare_out_dir(args.out)
+    else:
+        tmp = out = tempfile.mkdtemp(prefix='gralloc-vm-exec-')
+    try:
+        with open(os.path.join(out, 'exec.sh'), 'w') as f:
+            f.write('exec ' + shlex.join(args.command) + '\n')
+        monitor, _ = monitor_path(out)
+        write_job_env(out, monitor)
+        state, _ = boot(cache, out, 'exec', args.timeout, verbose=args.verbose,
+                        tail=Tail(os.path.join(out, 'exec.out'), sys.stdout))
+        for p in kernel_log_problems(out):
+            log(f'kernel log: {p}')
+        rcf = os.path.join(out, 'exec.rc')
+        if os.path.exists(rcf):
+            with open(rcf) as f:
+                return int(f.read().strip())
+        if state == 'hung':
+            log(f'guest hung: killed after {args.timeout} s')
+            return 124
+        log('the command did not finish in the guest; console tail:\n' + tail_file(os.path.join(out, 'console.log'), 30))
+        return 125
+    finally:
+        if tmp and not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp:
+            log(f'kept {tmp}')
+
+
+def cmd_shell(args):
+    cache = prepare(quiet_if_ready=True) if args.prepare else require_ready()
+    out = prepare_out_dir(args.out) if args.out else tempfile.mkdtemp(prefix='gralloc-vm-shell-')
+    monitor, montmp = monitor_path(out)
+    write_job_env(out, monitor)
+    log(f'results share: {out} (guest: {GUEST_OUT}); monitor: {monitor}; quit with exit or Ctrl-A X')
+    try:
+        with Guest(qemu_command(cache, out, 'shell', monitor, interactive=True), out, interactive=True) as g:
+            # Ctrl-C belongs to the guest shell, not to vm.py.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            g.proc.wait()
+        return 0
+    finally:
+        if montmp:
+            shutil.rmtree(montmp, ignore_errors=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    sub = ap.add_subparsers(dest='cmd', required=True)
+
+    p = sub.add_parser('prepare', help='install, download, build and cache the guest (idempotent)')
+    p.set_defaults(func=cmd_prepare)
+
+    def common(p, default_timeout):
+        p.add_argument('--prepare', action='store_true', help='run prepare first (cheap when cached)')
+        p.add_argument('--timeout', type=float, default=default_timeout,
+                       help=f'hard limit for the whole guest in seconds (default {default_timeout})')
+        p.add_argument('-v', '--verbose', action='store_true', help='copy the serial console to stderr')
+
+    p = sub.add_parser('run', help='boot once and run the listed tests, TAP on stdout')
+    p.add_argument('--out', required=True, help='results directory (cleared if made by vm.py)')
+    p.add_argument('--tests-file', help='lines of name<TAB>absolute path[<TAB>args]')
+    p.add_argument('--test-timeout', type=int, default=120, help='per-test limit in the guest (default 120)')
+    common(p, 600)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser('exec', help='boot and run one command; its exit status is returned')
+    p.add_argument('--out', help='keep guest files here (default: a temporary directory)')
+    p.add_argument('--keep', action='store_true', help='keep the temporary directory')
+    p.add_argument('command', nargs=argparse.REMAINDER)
+    common(p, 600)
+    p.set_defaults(func=cmd_exec)
+
+    p = sub.add_parser('shell', help='boot into an interactive shell on the serial console')
+    p.add_argument('--out', help='directory shared writable with the guest')
+    p.add_argument('--prepare', action='store_true', help='run prepare first')
+    p.set_defaults(func=cmd_shell)
+
+    args = ap.parse_args(argv)
+    if getattr(args, 'command', None) and args.command[:1] == ['--']:
+        args.command = args.command[1:]
+    signal.signal(signal.SIGTERM, _raise_on_signal)
+    signal.signal(signal.SIGHUP, _raise_on_signal)
+    try:
+        return args.func(args)
+    except VmError as e:
+        print(f'vm.py: error: {e}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as e:
+        print(f'vm.py: interrupted ({e or "SIGINT"}); guest stopped', file=sys.stderr)
+        return 130
+
+
+if __name__ == '__main__':
+    sys.exit(main())
