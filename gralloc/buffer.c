@@ -28,8 +28,9 @@ static void name_dma_buf(int fd, const struct gralloc_buffer *buf)
 		gralloc_log(INFO, "DMA_BUF_SET_NAME failed: %s", strerror(errno));
 }
 
-static void device_add(struct gralloc_device *dev, struct gralloc_buffer *buf)
+void gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
+	pthread_mutex_init(&buf->lock, NULL);
 	pthread_mutex_lock(&dev->lock);
 	buf->id = dev->next_id++;
 	buf->next = dev->buffers;
@@ -67,6 +68,7 @@ static int try_candidates(const struct plan *plan,
 			.heap_name = c->heap[0] ? c->heap : NULL,
 			.heap_node = c->node[0] ? c->node : NULL,
 			.size = buf->layout.size,
+			.layout = &buf->layout,
 		};
 		int fd = -1;
 
@@ -134,8 +136,7 @@ gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_
 	free(plan);
 	if (buf->backend->impl->dma_buf)
 		name_dma_buf(buf->fds[0], buf);
-	pthread_mutex_init(&buf->lock, NULL);
-	device_add(dev, buf);
+	gralloc_buffer_register(dev, buf);
 	return buf;
 
 fail:
@@ -145,8 +146,34 @@ fail:
 	return NULL;
 }
 
+void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
+{
+	pthread_mutex_lock(&buf->lock);
+	att->next = buf->attachments;
+	buf->attachments = att;
+	pthread_mutex_unlock(&buf->lock);
+}
+
+bool gralloc_buffer_detach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&buf->lock);
+	for (struct gralloc_attachment **p = &buf->attachments; *p; p = &(*p)->next) {
+		if (*p == att) {
+			*p = att->next;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&buf->lock);
+	return found;
+}
+
 GRALLOC_EXPORT int gralloc_buffer_free(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
+	struct gralloc_attachment *atts;
+
 	if (!buf)
 		return 0;
 	if (!dev || !device_remove(dev, buf)) {
@@ -156,6 +183,17 @@ GRALLOC_EXPORT int gralloc_buffer_free(struct gralloc_device *dev, struct grallo
 	}
 	if (buf->lock_depth)
 		gralloc_log(INFO, "buffer %llu freed while locked", (unsigned long long)buf->id);
+	/* Framebuffers and images must go before the memory they scan out. */
+	pthread_mutex_lock(&buf->lock);
+	atts = buf->attachments;
+	buf->attachments = NULL;
+	pthread_mutex_unlock(&buf->lock);
+	while (atts) {
+		struct gralloc_attachment *next = atts->next;
+
+		atts->release(atts);
+		atts = next;
+	}
 	if (buf->map)
 		munmap(buf->map, buf->map_len);
 	for (uint32_t i = 0; i < buf->num_fds; i++)

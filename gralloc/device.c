@@ -56,6 +56,9 @@ gralloc_device_create(const struct gralloc_device_options *options)
 	gralloc_copy_name(dev->udmabuf_path, sizeof(dev->udmabuf_path),
 			  pick(o->udmabuf_path, o->no_config ? "" : "GRALLOC_UDMABUF", "/dev/udmabuf"));
 
+	gralloc_copy_name(dev->display_path, sizeof(dev->display_path),
+			  pick(o->display_path, o->no_config ? "" : "GRALLOC_DISPLAY", ""));
+
 	ret = load_policy(dev, o);
 	for (size_t i = 0; !ret && i < gralloc_backend_impl_count; i++) {
 		ret = gralloc_backend_impls[i]->create(dev, &dev->backends[i]);

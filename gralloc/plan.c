@@ -159,6 +159,8 @@ static void plan_fallback(struct gralloc_device *dev, const struct gralloc_buffe
 
 		if (!backend || strcmp(backend->impl->name, name))
 			continue;
+		if (plan->exclusive[0] && plan->c[0].backend == backend)
+			continue; /* already first */
 		c = add(plan, backend, "", "");
 		if (!c)
 			return;
@@ -177,6 +179,46 @@ static void plan_fallback(struct gralloc_device *dev, const struct gralloc_buffe
 	}
 }
 
+/* A consumer that can use only one backend's memory (a display that
+ * cannot import foreign dma-bufs) puts that backend first. */
+static void plan_must_serve(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+			   struct plan *plan)
+{
+	for (size_t b = 0; b < gralloc_backend_impl_count; b++) {
+		struct gralloc_backend *backend = dev->backends[b];
+		struct plan_candidate *c;
+
+		if (!backend || !backend->impl->must_serve ||
+		    backend->impl->must_serve(backend, desc, plan->exclusive,
+					      sizeof(plan->exclusive)) != 1)
+			continue;
+		c = add(plan, backend, "", "");
+		if (!c)
+			return;
+		if (!check_backend(backend, desc, plan->cls, c->reason, sizeof(c->reason)) &&
+		    !backend->impl->status(backend, NULL, c->reason, sizeof(c->reason))) {
+			c->verdict = GRALLOC_VERDICT_FALLBACK;
+			snprintf(c->reason, sizeof(c->reason), "%s", plan->exclusive);
+		}
+		return;
+	}
+	plan->exclusive[0] = '\0';
+}
+
+/* Memory the claiming consumer cannot use is no fallback at all. */
+static void demote_others(struct plan *plan)
+{
+	for (size_t i = 1; i < plan->count; i++) {
+		struct plan_candidate *c = &plan->c[i];
+
+		if (c->verdict == GRALLOC_VERDICT_SKIPPED)
+			continue;
+		c->verdict = GRALLOC_VERDICT_SKIPPED;
+		snprintf(c->reason, sizeof(c->reason), "unusable by the consumer: %.300s",
+			 plan->exclusive);
+	}
+}
+
 void gralloc_plan(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
 		  struct plan *plan)
 {
@@ -186,6 +228,8 @@ void gralloc_plan(struct gralloc_device *dev, const struct gralloc_buffer_desc *
 	memset(plan, 0, sizeof(*plan));
 	plan->cls = policy_classify(dev->policy, desc->usage, &plan->class_why);
 	order = &dev->policy->orders[plan->cls];
+	if (plan->cls != CLASS_PROTECTED)
+		plan_must_serve(dev, desc, plan);
 
 	for (size_t i = 0; i < order->count; i++) {
 		size_t n = expand_pattern(dev, order->patterns[i], names, POLICY_MAX_HEAPS);
@@ -204,6 +248,8 @@ void gralloc_plan(struct gralloc_device *dev, const struct gralloc_buffer_desc *
 	}
 	for (size_t i = 0; i < dev->policy->num_fallbacks; i++)
 		plan_fallback(dev, desc, plan, dev->policy->fallbacks[i]);
+	if (plan->exclusive[0])
+		demote_others(plan);
 
 	for (size_t i = 0; i < plan->count; i++) {
 		if (plan->c[i].verdict == GRALLOC_VERDICT_FALLBACK) {

@@ -20,6 +20,8 @@ struct plan_candidate {
 struct plan {
 	enum policy_class cls;
 	const char *class_why;
+	/* Set when a backend's must_serve() claimed the request. */
+	char exclusive[384];
 	size_t count;
 	struct plan_candidate c[PLAN_MAX_CANDIDATES];
 };

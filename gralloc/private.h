@@ -32,6 +32,7 @@ struct gralloc_alloc_request {
 	const char *heap_name; /* policy name; NULL for backends without heaps */
 	const char *heap_node; /* node name under the heap directory */
 	uint64_t size;         /* page rounded, > 0 */
+	const struct gralloc_layout *layout;
 };
 
 struct gralloc_backend;
@@ -43,11 +44,17 @@ struct gralloc_backend_impl {
 	bool uses_heaps;      /* candidates come from the policy's heap list */
 	bool dma_buf;         /* fds are dma-bufs (false: memfd) */
 	bool contiguous_ok;   /* memory fit for devices without an IOMMU */
+	bool exports_from_display; /* the display device's own memory */
 	int (*create)(struct gralloc_device *dev, struct gralloc_backend **out);
 	void (*destroy)(struct gralloc_backend *backend);
 	/* 0 if usable (for that heap when uses_heaps), else -errno and a reason. */
 	int (*status)(struct gralloc_backend *backend, const char *heap_node,
 		      char *why, size_t len);
+	/* Optional. 1 when a consumer of this request can use only this
+	 * backend's memory (a display that cannot import foreign dma-bufs):
+	 * it then goes first and every other candidate is skipped with `why`. */
+	int (*must_serve)(struct gralloc_backend *backend,
+			  const struct gralloc_buffer_desc *desc, char *why, size_t len);
 	/* On success *fd_out is a new fd the caller owns. */
 	int (*allocate)(struct gralloc_backend *backend,
 			const struct gralloc_alloc_request *req, int *fd_out);
@@ -69,6 +76,7 @@ extern const size_t gralloc_backend_impl_count;
 struct gralloc_device {
 	char heap_dir[256];
 	char udmabuf_path[256];
+	char display_path[256]; /* "" = first KMS device found */
 	struct gralloc_policy *policy;
 	struct gralloc_backend *backends[8]; /* index matches gralloc_backend_impls */
 	pthread_mutex_t lock;                /* guards buffers and next_id */
@@ -77,6 +85,13 @@ struct gralloc_device {
 };
 
 #define GRALLOC_MAX_LOCK_DEPTH 8
+
+/* Something another module hangs on a buffer (a KMS framebuffer, an
+ * EGLImage) that must go away before the buffer's memory does. */
+struct gralloc_attachment {
+	struct gralloc_attachment *next;
+	void (*release)(struct gralloc_attachment *att);
+};
 
 struct gralloc_buffer {
 	struct gralloc_device *dev;
@@ -96,7 +111,17 @@ struct gralloc_buffer {
 	size_t map_len;
 	uint32_t lock_depth;
 	uint64_t lock_usage[GRALLOC_MAX_LOCK_DEPTH];
+	struct gralloc_attachment *attachments; /* guarded by lock */
 };
+
+void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment *att);
+/* Unlinks att if still attached; returns whether it was. */
+bool gralloc_buffer_detach(struct gralloc_buffer *buf, struct gralloc_attachment *att);
+
+/* buffer.c: gives buf an id, initialises its lock and makes it known to
+ * dev so that free() accepts it. buf must be fully built (fds, layout,
+ * backend, format). */
+void gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf);
 
 /* usage.c */
 int gralloc_usage_validate(uint64_t usage);

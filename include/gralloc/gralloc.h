@@ -72,6 +72,9 @@ struct gralloc_device_options {
 	const char *heap_dir;     /* default $GRALLOC_HEAP_DIR or /dev/dma_heap */
 	const char *config_path;  /* default $GRALLOC_CONFIG, else /etc/gralloc/policy.conf if present */
 	const char *udmabuf_path; /* default $GRALLOC_UDMABUF or /dev/udmabuf */
+	/* The display that SCANOUT buffers are for, e.g. /dev/dri/card0;
+	 * default $GRALLOC_DISPLAY, else the first DRM device with KMS. */
+	const char *display_path;
 	bool no_config;           /* use built-in defaults only, ignore files and env */
 };
 
