@@ -4,12 +4,14 @@
 #include "gralloc/private.h"
 
 extern const struct gralloc_backend_impl gralloc_dma_heap_backend;
+extern const struct gralloc_backend_impl gralloc_ion_backend;
 extern const struct gralloc_backend_impl gralloc_udmabuf_backend;
 extern const struct gralloc_backend_impl gralloc_memfd_backend;
 extern const struct gralloc_backend_impl gralloc_drm_dumb_backend;
 
 const struct gralloc_backend_impl *const gralloc_backend_impls[] = {
 	&gralloc_dma_heap_backend,
+	&gralloc_ion_backend,
 	&gralloc_udmabuf_backend,
 	&gralloc_drm_dumb_backend,
 	&gralloc_memfd_backend,

@@ -12,7 +12,7 @@
 #include <linux/dma-buf.h>
 
 #include "formats/formats.h"
-#include "gralloc/plan.h"
+#include "gralloc/routes.h"
 
 /* The kernel shows this in /sys/kernel/debug/dma_buf/bufinfo and fdinfo,
  * which is how leaks are traced back to their owner. Best effort: older
@@ -55,45 +55,62 @@ static bool device_remove(struct gralloc_device *dev, struct gralloc_buffer *buf
 	return found;
 }
 
-static int try_candidates(const struct plan *plan,
-			  struct gralloc_buffer *buf)
+static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 {
-	int ret = plan->cls == CLASS_PROTECTED ? -EPERM : -ENODEV;
-	bool any = false;
+	int ret = routes->cls == CLASS_PROTECTED ? -EPERM : -ENODEV;
 
-	for (size_t i = 0; i < plan->count; i++) {
-		const struct plan_candidate *c = &plan->c[i];
+	for (uint32_t i = 0; i < routes->count; i++) {
+		const struct route *r = &routes->r[i];
 		struct gralloc_alloc_request req = {
 			.desc = &buf->desc,
-			.heap_name = c->heap[0] ? c->heap : NULL,
-			.heap_node = c->node[0] ? c->node : NULL,
+			.heap_name = r->heap[0] ? r->heap : NULL,
+			.heap_node = r->node[0] ? r->node : NULL,
 			.size = buf->layout.size,
 			.layout = &buf->layout,
 		};
 		int fd = -1;
 
-		if (c->verdict == GRALLOC_VERDICT_SKIPPED)
-			continue;
-		any = true;
-		ret = c->backend->impl->allocate(c->backend, &req, &fd);
+		ret = r->backend->impl->allocate(r->backend, &req, &fd);
 		if (ret) {
 			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
-				    c->backend->impl->name, c->heap[0] ? " heap " : "", c->heap,
+				    r->backend->impl->name, r->heap[0] ? " heap " : "", r->heap,
 				    strerror(-ret));
 			continue;
 		}
-		buf->backend = c->backend;
+		buf->backend = r->backend;
 		buf->fds[0] = fd;
 		buf->num_fds = 1;
-		gralloc_copy_name(buf->heap, sizeof(buf->heap), c->heap);
+		gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
 		return 0;
 	}
-	if (!any)
+	if (!routes->count)
 		gralloc_log(ERROR, "no backend can serve this request (%s%s): see "
-			    "`gralloc explain`", policy_class_names[plan->cls],
-			    plan->cls == CLASS_PROTECTED ? ", no usable secure heap" : "");
+			    "`gralloc explain`", policy_class_names[routes->cls],
+			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "");
 	else
 		gralloc_log(ERROR, "every candidate failed, the last with %s", strerror(-ret));
+	return ret;
+}
+
+/* Cached routes first; when they all fail the world may have changed (a
+ * heap node appeared or went), so plan once more before giving up. */
+static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *buf)
+{
+	struct routes routes;
+	bool hit = routes_lookup(dev, buf->desc.usage, &routes);
+	int ret;
+
+	if (!hit) {
+		ret = routes_build(dev, &buf->desc, &routes);
+		if (ret)
+			return ret;
+	}
+	ret = try_routes(&routes, buf);
+	if (ret && hit) {
+		ret = routes_build(dev, &buf->desc, &routes);
+		if (!ret)
+			ret = try_routes(&routes, buf);
+	}
 	return ret;
 }
 
@@ -101,7 +118,6 @@ GRALLOC_EXPORT struct gralloc_buffer *
 gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
 	struct gralloc_buffer *buf;
-	struct plan *plan;
 	int ret;
 
 	if (!dev) {
@@ -110,8 +126,7 @@ gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_
 		return NULL;
 	}
 	buf = calloc(1, sizeof(*buf));
-	plan = malloc(sizeof(*plan));
-	if (!buf || !plan) {
+	if (!buf) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -129,18 +144,15 @@ gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_
 	if (ret)
 		goto fail;
 
-	gralloc_plan(dev, &buf->desc, plan);
-	ret = try_candidates(plan, buf);
+	ret = allocate_memory(dev, buf);
 	if (ret)
 		goto fail;
-	free(plan);
 	if (buf->backend->impl->dma_buf)
 		name_dma_buf(buf->fds[0], buf);
 	gralloc_buffer_register(dev, buf);
 	return buf;
 
 fail:
-	free(plan);
 	free(buf);
 	errno = -ret;
 	return NULL;

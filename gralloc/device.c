@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "gralloc/policy.h"
+#include "gralloc/routes.h"
 #include "gralloc/private.h"
 
 #define SYSTEM_CONFIG "/etc/gralloc/policy.conf"
@@ -51,11 +52,19 @@ gralloc_device_create(const struct gralloc_device_options *options)
 	}
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->next_id = 1;
+	dev->routes = calloc(1, sizeof(*dev->routes));
+	if (!dev->routes) {
+		free(dev);
+		errno = ENOMEM;
+		return NULL;
+	}
 	gralloc_copy_name(dev->heap_dir, sizeof(dev->heap_dir),
 			  pick(o->heap_dir, o->no_config ? "" : "GRALLOC_HEAP_DIR", "/dev/dma_heap"));
 	gralloc_copy_name(dev->udmabuf_path, sizeof(dev->udmabuf_path),
 			  pick(o->udmabuf_path, o->no_config ? "" : "GRALLOC_UDMABUF", "/dev/udmabuf"));
 
+	gralloc_copy_name(dev->ion_path, sizeof(dev->ion_path),
+			  pick(o->ion_path, o->no_config ? "" : "GRALLOC_ION_PATH", "/dev/ion"));
 	gralloc_copy_name(dev->display_path, sizeof(dev->display_path),
 			  pick(o->display_path, o->no_config ? "" : "GRALLOC_DISPLAY", ""));
 
@@ -83,6 +92,7 @@ GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev)
 		if (dev->backends[i])
 			dev->backends[i]->impl->destroy(dev->backends[i]);
 	free(dev->policy);
+	free(dev->routes);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }

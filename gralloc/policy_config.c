@@ -216,7 +216,6 @@ static int check_policy(struct parse_ctx *ctx)
 {
 	struct gralloc_policy *p = ctx->policy;
 
-	ctx->line = 0;
 	for (int c = 0; c < CLASS_COUNT; c++) {
 		const struct policy_order *o = &p->orders[c];
 
@@ -250,7 +249,11 @@ static int split_words(char *line, char **words)
 {
 	int n = 0;
 
-	for (char *tok = strtok(line, " \t\r"); tok; tok = strtok(NULL, " \t\r")) {
+	char *save = NULL;
+
+	/* strtok_r: devices are created from many threads at once. */
+	for (char *tok = strtok_r(line, " \t\r", &save); tok;
+	     tok = strtok_r(NULL, " \t\r", &save)) {
 		if (n == MAX_WORDS)
 			return -1;
 		words[n++] = tok;
@@ -303,9 +306,11 @@ int policy_load_string(struct gralloc_policy *policy, const char *text,
 				    words[0]);
 			ret = -EINVAL;
 		}
+		/* Checked after every directive so the error names the line
+		 * that broke the rule. */
+		if (!ret)
+			ret = check_policy(&ctx);
 	}
-	if (!ret)
-		ret = check_policy(&ctx);
 	if (ret)
 		return ret;
 	gralloc_copy_name(work.source, sizeof(work.source), source_name);

@@ -16,6 +16,7 @@
 
 struct gralloc_format_info;
 struct gralloc_policy;
+struct route_cache;
 
 /* Result of the layout engine: everything but the memory. */
 struct gralloc_layout {
@@ -76,12 +77,14 @@ extern const size_t gralloc_backend_impl_count;
 struct gralloc_device {
 	char heap_dir[256];
 	char udmabuf_path[256];
+	char ion_path[256];     /* legacy ION device (backends/ion.c) */
 	char display_path[256]; /* "" = first KMS device found */
 	struct gralloc_policy *policy;
 	struct gralloc_backend *backends[8]; /* index matches gralloc_backend_impls */
 	pthread_mutex_t lock;                /* guards buffers and next_id */
 	struct gralloc_buffer *buffers;      /* live buffers, for free() checks */
 	uint64_t next_id;
+	struct route_cache *routes;          /* guarded by lock */
 };
 
 #define GRALLOC_MAX_LOCK_DEPTH 8

@@ -35,6 +35,7 @@ static const struct {
 	{ "render", GRALLOC_USAGE_GPU_RENDER_TARGET },
 	{ "overlay", GRALLOC_USAGE_COMPOSER_OVERLAY },
 	{ "camera", GRALLOC_USAGE_CAMERA_WRITE },
+	{ "none", 0 }, /* what to_string prints for an empty mask */
 };
 #define CANONICAL_USAGE_NAMES 17
 

@@ -232,36 +232,53 @@ int modeset_wait_flip(struct modeset *m, int timeout_ms)
 	return 0;
 }
 
-int modeset_writeback(struct modeset *m, uint32_t current_fb, uint32_t wb_fb_id)
+/* One writeback commit; with `detach` the output connector leaves the
+ * CRTC in the same commit. */
+static int writeback_commit(struct modeset *m, uint32_t wb_fb_id, bool detach, int32_t *fence)
 {
-	drmModeAtomicReqPtr req;
-	int64_t fence = -1;
-	int ret;
+	drmModeAtomicReqPtr req = drmModeAtomicAlloc();
+	int ret = 0;
 
-	if (!m->writeback_id)
-		return -ENODEV;
-	req = drmModeAtomicAlloc();
 	if (!req)
 		return -ENOMEM;
-	ret = add_plane(req, m, current_fb);
+	if (detach)
+		ret |= add(req, m->fd, m->connector_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", 0);
 	ret |= add(req, m->fd, m->writeback_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", m->crtc_id);
 	ret |= add(req, m->fd, m->writeback_id, DRM_MODE_OBJECT_CONNECTOR, "WRITEBACK_FB_ID",
 		   wb_fb_id);
 	ret |= add(req, m->fd, m->writeback_id, DRM_MODE_OBJECT_CONNECTOR,
-		   "WRITEBACK_OUT_FENCE_PTR", (uint64_t)(uintptr_t)&fence);
+		   "WRITEBACK_OUT_FENCE_PTR", (uint64_t)(uintptr_t)fence);
 	if (!ret)
 		ret = drmModeAtomicCommit(m->fd, req, DRM_MODE_ATOMIC_ALLOW_MODESET, NULL) ? -errno
 											    : 0;
 	drmModeAtomicFree(req);
+	return ret;
+}
+
+int modeset_writeback(struct modeset *m, uint32_t wb_fb_id)
+{
+	int32_t fence = -1; /* the kernel writes an s32 through the pointer */
+	int ret;
+
+	if (!m->writeback_id)
+		return -ENODEV;
+	ret = writeback_commit(m, wb_fb_id, false, &fence);
+	if (ret == -EINVAL) {
+		/* vkms in 6.12 refuses a writeback connector beside the
+		 * Virtual one on its single CRTC; the CRTC still composes
+		 * the same planes when it feeds the writeback alone. */
+		ret = writeback_commit(m, wb_fb_id, true, &fence);
+		m->modeset_done = false; /* the next show re-attaches the output */
+	}
 	if (ret) {
 		fprintf(stderr, "writeback commit failed: %s\n", strerror(-ret));
 		return ret;
 	}
 	if (fence >= 0) {
-		struct pollfd pfd = { .fd = (int)fence, .events = POLLIN };
+		struct pollfd pfd = { .fd = fence, .events = POLLIN };
 
 		ret = poll(&pfd, 1, 5000) == 1 ? 0 : -ETIMEDOUT;
-		close((int)fence);
+		close(fence);
 	}
 	return ret;
 }

@@ -30,6 +30,6 @@ int modeset_show(struct modeset *m, uint32_t fb_id, bool flip);
 int modeset_wait_flip(struct modeset *m, int timeout_ms);
 /* Captures the composed output into wb_fb_id through the writeback
  * connector and waits for it. -ENODEV when there is none. */
-int modeset_writeback(struct modeset *m, uint32_t current_fb, uint32_t wb_fb_id);
+int modeset_writeback(struct modeset *m, uint32_t wb_fb_id);
 
 #endif

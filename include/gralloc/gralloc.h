@@ -75,6 +75,7 @@ struct gralloc_device_options {
 	/* The display that SCANOUT buffers are for, e.g. /dev/dri/card0;
 	 * default $GRALLOC_DISPLAY, else the first DRM device with KMS. */
 	const char *display_path;
+	const char *ion_path;     /* default $GRALLOC_ION_PATH or /dev/ion */
 	bool no_config;           /* use built-in defaults only, ignore files and env */
 };
 

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gralloc/routes.h"
+
+bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&dev->lock);
+	for (uint32_t i = 0; i < dev->routes->used && !hit; i++) {
+		if (dev->routes->entries[i].usage == usage) {
+			*out = dev->routes->entries[i];
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return hit;
+}
+
+int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		 struct routes *out)
+{
+	struct plan *plan = malloc(sizeof(*plan));
+	struct route_cache *cache = dev->routes;
+	uint32_t slot;
+
+	if (!plan)
+		return -ENOMEM;
+	gralloc_plan(dev, desc, plan);
+	memset(out, 0, sizeof(*out));
+	out->usage = desc->usage;
+	out->cls = plan->cls;
+	for (size_t i = 0; i < plan->count && out->count < ROUTE_MAX; i++) {
+		const struct plan_candidate *c = &plan->c[i];
+		struct route *r;
+
+		if (c->verdict == GRALLOC_VERDICT_SKIPPED)
+			continue;
+		r = &out->r[out->count++];
+		r->backend = c->backend;
+		memcpy(r->heap, c->heap, sizeof(r->heap));
+		memcpy(r->node, c->node, sizeof(r->node));
+	}
+	free(plan);
+
+	pthread_mutex_lock(&dev->lock);
+	for (slot = 0; slot < cache->used; slot++)
+		if (cache->entries[slot].usage == out->usage)
+			break;
+	if (slot == cache->used) {
+		/* Round-robin eviction: real programs use a handful of usages. */
+		if (cache->used < ROUTE_CACHE_SIZE)
+			slot = cache->used++;
+		else
+			slot = cache->next++ % ROUTE_CACHE_SIZE;
+	}
+	cache->entries[slot] = *out;
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Routes: the usable part of a plan, cached per usage on the device so that
+ * allocation does not re-plan (stat every heap node, format every reason)
+ * on each call. Explain always plans afresh. */
+#ifndef GRALLOC_ROUTES_H
+#define GRALLOC_ROUTES_H
+
+#include "gralloc/plan.h"
+
+#define ROUTE_MAX 8
+#define ROUTE_CACHE_SIZE 16
+
+struct route {
+	struct gralloc_backend *backend;
+	char heap[POLICY_NAME_MAX];
+	char node[POLICY_NAME_MAX];
+};
+
+struct routes {
+	uint64_t usage;
+	enum policy_class cls;
+	uint32_t count;
+	struct route r[ROUTE_MAX];
+};
+
+struct route_cache {
+	uint32_t used, next;
+	struct routes entries[ROUTE_CACHE_SIZE];
+};
+
+/* Copies the cached routes for `usage` into *out; false on a miss. */
+bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out);
+/* Plans `desc` afresh, stores the usable candidates in the cache and
+ * copies them to *out. 0 or -ENOMEM. */
+int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		 struct routes *out);
+
+#endif

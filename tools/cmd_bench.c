@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/* `gralloc bench`: the library's overhead as ratios against raw kernel
+ * calls timed in the same run. Ratios travel between machines; absolute
+ * times do not, so nothing here fails on a number. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define MAX_ROUNDS 9
+/* An 8 MB allocation costs ~1000x a sync ioctl (page zeroing): fewer
+ * iterations give the same precision in sane time. */
+#define BIG_BUFFER (UINT64_C(1) << 20)
+#define BIG_ALLOC_DIVISOR 10
+
+struct bench_opts {
+	const char *heap;
+	unsigned iters, rounds;
+	bool json;
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int timed(bench_loop loop, struct bench_buf *b, unsigned iters, double *ns_per_op)
+{
+	double t0 = now_ns();
+	int ret = loop(b, iters);
+
+	*ns_per_op = (now_ns() - t0) / iters;
+	return ret;
+}
+
+/* Alternating which side runs first each round cancels slow drift
+ * (frequency scaling, a page cache filling up) out of the medians. */
+static int run_case(const struct bench_case *c, struct bench_buf *b, unsigned iters,
+		    unsigned rounds, double *lib_ns, double *base_ns)
+{
+	double lib[MAX_ROUNDS], base[MAX_ROUNDS];
+	int ret = 0;
+
+	/* One untimed pass of each warms caches and the heap's page pools. */
+	ret = c->library(b, 1 + iters / 10);
+	if (!ret)
+		ret = c->baseline(b, 1 + iters / 10);
+	for (unsigned r = 0; !ret && r < rounds; r++) {
+		if (r % 2 == 0) {
+			ret = timed(c->baseline, b, iters, &base[r]);
+			if (!ret)
+				ret = timed(c->library, b, iters, &lib[r]);
+		} else {
+			ret = timed(c->library, b, iters, &lib[r]);
+			if (!ret)
+				ret = timed(c->baseline, b, iters, &base[r]);
+		}
+	}
+	if (ret) {
+		fprintf(stderr, "gralloc bench: %s on %s failed: %s (%s)\n", c->name, b->label,
+			strerror(-ret), gralloc_last_error());
+		return CLI_FAILED;
+	}
+	*lib_ns = median(lib, rounds);
+	*base_ns = median(base, rounds);
+	return 0;
+}
+
+static void report(const struct bench_case *c, const struct bench_buf *b, unsigned iters,
+		   double lib_ns, double base_ns, bool json, bool first)
+{
+	double ratio = base_ns > 0 ? lib_ns / base_ns : 0;
+	bool met = ratio <= c->target;
+
+	if (json) {
+		printf("%s{\"case\":\"%s\",\"buffer\":", first ? "" : ",", c->name);
+		json_string(stdout, b->label);
+		printf(",\"bytes\":%llu,\"iterations\":%u,\"library_ns\":%.1f,"
+		       "\"baseline_ns\":%.1f,\"ratio\":%.3f,",
+		       (unsigned long long)b->size, iters, lib_ns, base_ns, ratio);
+		if (c->target > 0)
+			printf("\"target\":%.2f,\"target_met\":%s}", c->target,
+			       met ? "true" : "false");
+		else
+			printf("\"target\":null,\"target_met\":null}");
+		return;
+	}
+	printf("%-31s %-10s %12.1f %12.1f %8.3fx  ", c->label, b->label, lib_ns, base_ns, ratio);
+	if (c->target > 0)
+		printf("<= %.2f: target %s\n", c->target, met ? "met" : "missed");
+	else
+		printf("(context, no target)\n");
+}
+
+/* The policy is pinned to the one heap under test so the library and the
+ * baseline allocate from the same place. The file lives in a memfd: no
+ * temporary file to clean up. Returns the fd (caller closes) or -1. */
+static int pinned_policy(const char *heap, char *path, size_t len)
+{
+	int fd = memfd_create("gralloc-bench-policy", MFD_CLOEXEC);
+	char text[256];
+	int n;
+
+	if (fd < 0)
+		return -1;
+	n = snprintf(text, sizeof(text), "order cached %s\norder default %s\nfallback none\n",
+		     heap, heap);
+	if (write(fd, text, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+/* Only plain names: the heap is a file in the heap directory and a word in
+ * the policy, so no '/', blanks or wildcards. */
+static bool valid_heap_name(const char *s)
+{
+	return s[0] && strlen(s) < GRALLOC_NAME_MAX && !strpbrk(s, "/ \t\n#*?[") &&
+	       strcmp(s, ".") && strcmp(s, "..");
+}
+
+static int parse_opts(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "heap", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*o = (struct bench_opts){ .heap = "system", .iters = 2000, .rounds = 7 };
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			o->iters = 200;
+			o->rounds = 5;
+			break;
+		case 'H':
+			if (!valid_heap_name(optarg))
+				return cli_usage_error("bench", "'%s' is not a heap name", optarg);
+			o->heap = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			return cli_print_help("bench");
+		case ':':
+			return cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+/* Exit 77 (skip) when there is no heap to measure: the build host has
+ * none, the guest rig does. Returns the heap fd or a negative exit code. */
+static int open_heap(const struct bench_opts *o, char *node, size_t len)
+{
+	const char *dir = getenv("GRALLOC_HEAP_DIR");
+	const char *why = NULL;
+	struct stat st;
+	int fd;
+
+	snprintf(node, len, "%s/%s", dir && *dir ? dir : "/dev/dma_heap", o->heap);
+	if (stat(node, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISCHR(st.st_mode))
+		why = "not a character device";
+	if (why) {
+
+		if (o->json) {
+			printf("{\"skipped\":true,\"reason\":");
+			json_string(stdout, why);
+			printf(",\"node\":");
+			json_string(stdout, node);
+			printf("}\n");
+		}
+		fprintf(stderr, "gralloc bench: no dma-buf heap here (%s: %s): run in the "
+				"guest rig\n", node, why);
+		return -CLI_SKIP;
+	}
+	fd = open(node, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "gralloc bench: cannot open %s: %s\n", node, strerror(errno));
+		return -CLI_FAILED;
+	}
+	return fd;
+}
+
+static int run_all(const struct bench_opts *o, struct gralloc_device *dev, int heap_fd)
+{
+	static const struct {
+		const char *label;
+		uint32_t w, h;
+	} shapes[] = { { "64 KiB", 128, 128 }, { "1920x1080", 1920, 1080 } };
+	bool first = true;
+
+	for (size_t c = 0; c < bench_case_count; c++) {
+		const struct bench_case *bc = &bench_cases[c];
+
+		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+			struct gralloc_buffer_info info;
+			struct bench_buf b = {
+				.label = shapes[s].label,
+				.desc = { .width = shapes[s].w, .height = shapes[s].h,
+					  .format = 0x34325258, /* XR24: XRGB8888 */
+					  .usage = GRALLOC_USAGE_CPU_READ_OFTEN |
+						   GRALLOC_USAGE_CPU_WRITE_OFTEN,
+					  .name = "bench" },
+				.dev = dev,
+				.heap_fd = heap_fd,
+				.fd = -1,
+			};
+			unsigned iters = o->iters;
+			double lib_ns, base_ns;
+			int ret;
+
+			if (gralloc_compute_layout(&b.desc, &info) < 0)
+				return cli_fail("cannot lay out the bench buffer", errno);
+			b.size = info.size;
+			if (!bc->needs_map && b.size > BIG_BUFFER)
+				iters = iters / BIG_ALLOC_DIVISOR ? iters / BIG_ALLOC_DIVISOR : 1;
+			if (bc->needs_map && bench_map_setup(&b))
+				return CLI_FAILED;
+			ret = run_case(bc, &b, iters, o->rounds, &lib_ns, &base_ns);
+			if (bc->needs_map)
+				bench_map_teardown(&b);
+			if (ret)
+				return ret;
+			report(bc, &b, iters, lib_ns, base_ns, o->json, first);
+			first = false;
+			fflush(stdout);
+		}
+	}
+	return CLI_OK;
+}
+
+/* The first allocation proves the pinned policy reached the heap: a
+ * comparison against a different heap or memfd would mean nothing. */
+static int check_heap(struct gralloc_device *dev, const char *heap)
+{
+	struct gralloc_buffer_desc d = { .width = 64, .height = 64, .format = 0x34325258,
+					 .usage = GRALLOC_USAGE_CPU_READ_OFTEN };
+	struct gralloc_buffer_info info;
+	struct gralloc_buffer *buf = gralloc_buffer_allocate(dev, &d);
+	int ret = CLI_OK;
+
+	if (!buf)
+		return cli_fail("allocation from the heap failed", errno);
+	gralloc_buffer_describe(buf, &info);
+	if (strcmp(info.backend, "dma-heap") || strcmp(info.heap, heap)) {
+		fprintf(stderr, "gralloc bench: the library allocated from %s %s, not heap %s\n",
+			info.backend, info.heap, heap);
+		ret = CLI_FAILED;
+	}
+	gralloc_buffer_free(dev, buf);
+	return ret;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct gralloc_device_options dopts = { 0 };
+	struct gralloc_device *dev;
+	struct bench_opts o;
+	char node[512], policy_path[64];
+	int heap_fd, policy_fd, ret = parse_opts(argc, argv, &o);
+
+	if (ret >= 0)
+		return ret;
+	heap_fd = open_heap(&o, node, sizeof(node));
+	if (heap_fd < 0)
+		return -heap_fd;
+	policy_fd = pinned_policy(o.heap, policy_path, sizeof(policy_path));
+	if (policy_fd < 0) {
+		fprintf(stderr, "gralloc bench: cannot write the bench policy: %s\n",
+			strerror(errno));
+		close(heap_fd);
+		return CLI_FAILED;
+	}
+	dopts.config_path = policy_path;
+	dev = gralloc_device_create(&dopts);
+	close(policy_fd); /* read once, at creation */
+	if (!dev) {
+		close(heap_fd);
+		return cli_fail("cannot create device", errno);
+	}
+	ret = check_heap(dev, o.heap);
+	if (ret == CLI_OK) {
+		if (o.json) {
+			printf("{\"heap\":");
+			json_string(stdout, o.heap);
+			printf(",\"node\":");
+			json_string(stdout, node);
+			printf(",\"rounds\":%u,\"cases\":[", o.rounds);
+		} else {
+			printf("gralloc bench: heap %s (%s), %u iterations, median of %u rounds, "
+			       "ns per operation\n%-31s %-10s %12s %12s %9s  %s\n", o.heap, node,
+			       o.iters, o.rounds, "case", "buffer", "library", "baseline",
+			       "ratio", "target");
+		}
+		ret = run_all(&o, dev, heap_fd);
+		if (o.json)
+			printf("]}\n");
+	}
+	gralloc_device_destroy(dev);
+	close(heap_fd);
+	return ret;
+}
