@@ -114,5 +114,20 @@ GRALLOC_EXPORT int gralloc_device_backend_status(struct gralloc_device *dev, siz
 	b = dev->backends[index];
 	if (len)
 		snprintf(why, len, "usable");
-	return b->impl->status(b, b->impl->uses_heaps ? "system" : NULL, why, len);
+	if (!b->impl->uses_heaps)
+		return b->impl->status(b, NULL, why, len);
+	/* A heap backend is usable when it can serve any heap the policy
+	 * knows, not only "system" (a board may have CMA alone). */
+	char first[256] = "the policy declares no heaps";
+	int ret = -ENOENT;
+
+	for (size_t i = 0; ret && i < dev->policy->num_heaps; i++) {
+		ret = b->impl->status(b, dev->policy->heaps[i].node, why, len);
+		/* The first declared heap (normally "system") says it best. */
+		if (ret && i == 0 && len)
+			gralloc_copy_name(first, sizeof(first), why);
+	}
+	if (ret && len)
+		gralloc_copy_name(why, len, first);
+	return ret;
 }

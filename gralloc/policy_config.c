@@ -113,7 +113,10 @@ static int parse_heap(struct parse_ctx *ctx, char **words, int n)
 				parse_error(ctx, "ion=%s: not a valid ION heap name", v);
 				return -EINVAL;
 			}
+			/* A name and a mask are two ways to say one thing: the
+			 * last one given wins. */
 			heap->ion.set = true;
+			heap->ion.id_mask = 0;
 			gralloc_copy_name(heap->ion.heap_name, sizeof(heap->ion.heap_name), v);
 		} else if (!strcmp(key, "ion-mask")) {
 			heap->ion.set = true;
@@ -377,11 +380,11 @@ int policy_dump(const struct gralloc_policy *p, char *buf, size_t len)
 		       h->cached ? "yes" : "no");
 		if (strcmp(h->node, h->name))
 			APPEND(" node=%s", h->node);
-		if (h->ion.set && h->ion.heap_name[0])
+		if (h->ion.heap_name[0])
 			APPEND(" ion=%s", h->ion.heap_name);
-		else if (h->ion.set)
+		if (h->ion.id_mask)
 			APPEND(" ion-mask=0x%x", h->ion.id_mask);
-		if (h->ion.set && h->ion.flags)
+		if (h->ion.flags)
 			APPEND(" ion-flags=0x%x", h->ion.flags);
 		APPEND("\n");
 	}
@@ -395,6 +398,9 @@ int policy_dump(const struct gralloc_policy *p, char *buf, size_t len)
 	for (size_t i = 0; i < p->num_fallbacks; i++)
 		APPEND(" %s", p->fallbacks[i]);
 	APPEND("%s\n", p->num_fallbacks ? "" : " none");
-	APPEND("iommu %s\n", iommu_modes[p->iommu]);
+	APPEND("iommu %s", iommu_modes[p->iommu]);
+	if (p->iommu == IOMMU_AUTO)
+		APPEND("  # detected: %s", policy_has_iommu(p) ? "present" : "absent");
+	APPEND("\n");
 	return (int)used;
 }
