@@ -72,12 +72,14 @@ static int dma_heap_status(struct gralloc_backend *base, const char *node, char 
 }
 
 /* Heap fds are opened once: an open per allocation would cost a path walk
- * and a file description for nothing. Returns a borrowed fd or -errno. */
-static int heap_fd(struct dma_heap_backend *b, const char *node)
+ * and a file description for nothing. Returns an fd or -errno; *owned says
+ * whether the caller must close it (the cache was full). */
+static int heap_fd(struct dma_heap_backend *b, const char *node, bool *owned)
 {
 	char path[512];
 	int fd = -ENOSPC;
 
+	*owned = false;
 	pthread_mutex_lock(&b->lock);
 	for (size_t i = 0; i < b->num_open; i++) {
 		if (!strcmp(b->open_heaps[i].node, node)) {
@@ -93,10 +95,9 @@ static int heap_fd(struct dma_heap_backend *b, const char *node)
 		goto out;
 	}
 	if (b->num_open == MAX_OPEN_HEAPS) {
-		/* Still usable, just not cached. Never happens with real
-		 * policies; the caller closes nothing, so keep it simple. */
-		close(fd);
-		fd = -ENOSPC;
+		/* Still usable, just not cached: more heaps than any real
+		 * board has, so the extra open per allocation is fine. */
+		*owned = true;
 		goto out;
 	}
 	gralloc_copy_name(b->open_heaps[b->num_open].node, GRALLOC_NAME_MAX, node);
@@ -113,12 +114,15 @@ static int dma_heap_allocate(struct gralloc_backend *base,
 		.len = req->size,
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
-	int heap = heap_fd(to_dma_heap(base), req->heap_node);
+	bool owned;
+	int heap = heap_fd(to_dma_heap(base), req->heap_node, &owned);
 	int ret;
 
 	if (heap < 0)
 		return heap;
 	ret = gralloc_ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data);
+	if (owned)
+		close(heap);
 	if (ret < 0)
 		return ret;
 	*fd_out = (int)data.fd;

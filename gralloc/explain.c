@@ -65,7 +65,7 @@ GRALLOC_EXPORT int gralloc_explanation_get(const struct gralloc_explanation *e, 
 		return -(errno = EINVAL);
 	}
 	c = &e->plan.c[index];
-	out->backend = c->backend ? c->backend->impl->name : "dma-heap";
+	out->backend = c->backend ? c->backend->impl->name : "none";
 	out->heap = c->heap;
 	out->verdict = c->verdict;
 	out->reason = c->reason;

@@ -137,9 +137,9 @@ static int check_layout(const struct gralloc_buffer_info *h, struct gralloc_buff
 	return 0;
 }
 
-/* Size of the memory behind an fd. Not gralloc_fd_size(): it saves the
- * offset with SEEK_CUR, which dma-bufs refuse (EINVAL; they accept only
- * offset 0 with SEEK_SET or SEEK_END). A dma-buf's offset means nothing,
+/* Size of the memory behind an fd. Not SEEK_CUR then SEEK_END: dma-bufs
+ * refuse SEEK_CUR (EINVAL; they accept only offset 0 with SEEK_SET or
+ * SEEK_END). A dma-buf's offset means nothing,
  * so SEEK_END then back to 0 is harmless. A memfd's offset is shared with
  * the sender's open file: fstat reads its size without moving it, and the
  * size seals checked before keep it from changing. */

@@ -10,15 +10,18 @@
 #include <xf86drm.h>
 
 #include "gralloc/kms_private.h"
+#include "gralloc/policy.h"
 
 int gralloc_kms_probe_foreign(int drm_fd, struct gralloc_device *dev, char *why, size_t len)
 {
 	const struct gralloc_buffer_desc desc = { 1024, 1, DRM_FORMAT_XRGB8888, 1, 0, NULL };
+	const struct policy_heap *system = policy_find_heap(dev->policy, "system");
+	const char *node = system ? system->node : "system";
 
 	for (size_t i = 0; i < gralloc_backend_impl_count; i++) {
 		struct gralloc_backend *b = dev->backends[i];
 		struct gralloc_alloc_request req = {
-			.desc = &desc, .heap_name = "system", .heap_node = "system", .size = 4096,
+			.desc = &desc, .heap_name = "system", .heap_node = node, .size = 4096,
 		};
 		struct drm_gem_close close_args = { 0 };
 		int fd, ret;
@@ -27,7 +30,7 @@ int gralloc_kms_probe_foreign(int drm_fd, struct gralloc_device *dev, char *why,
 		 * and udmabuf, never the device's own dumb buffers. */
 		if (!b || !b->impl->dma_buf || b->impl->exports_from_display)
 			continue;
-		if (b->impl->status(b, b->impl->uses_heaps ? "system" : NULL, why, len))
+		if (b->impl->status(b, b->impl->uses_heaps ? node : NULL, why, len))
 			continue;
 		if (b->impl->allocate(b, &req, &fd))
 			continue;

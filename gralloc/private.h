@@ -156,6 +156,5 @@ static inline int gralloc_align64(uint64_t v, uint64_t align, uint64_t *out)
 int gralloc_ioctl(int fd, unsigned long request, void *arg);
 void gralloc_copy_name(char *dst, size_t len, const char *src);
 int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage);
-int gralloc_fd_size(int fd, uint64_t *size);
 
 #endif

@@ -2,14 +2,37 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gralloc/routes.h"
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Caller holds dev->lock. One stat per allocation keeps "what is explained
+ * is what happens" true when heap nodes come and go. */
+static void drop_if_stale(struct gralloc_device *dev)
+{
+	struct route_cache *cache = dev->routes;
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	stat(dev->heap_dir, &st);
+	if (same_time(&st.st_mtim, &cache->dir_mtime) && same_time(&st.st_ctim, &cache->dir_ctime))
+		return;
+	cache->used = 0;
+	cache->dir_mtime = st.st_mtim;
+	cache->dir_ctime = st.st_ctim;
+}
 
 bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out)
 {
 	bool hit = false;
 
 	pthread_mutex_lock(&dev->lock);
+	drop_if_stale(dev);
 	for (uint32_t i = 0; i < dev->routes->used && !hit; i++) {
 		if (dev->routes->entries[i].usage == usage) {
 			*out = dev->routes->entries[i];

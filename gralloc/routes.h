@@ -5,6 +5,8 @@
 #ifndef GRALLOC_ROUTES_H
 #define GRALLOC_ROUTES_H
 
+#include <time.h>
+
 #include "gralloc/plan.h"
 
 #define ROUTE_MAX 8
@@ -24,6 +26,9 @@ struct routes {
 };
 
 struct route_cache {
+	/* The heap directory's change stamp when the routes were planned: a
+	 * node added or removed (a heap module loaded later) changes it. */
+	struct timespec dir_mtime, dir_ctime;
 	uint32_t used, next;
 	struct routes entries[ROUTE_CACHE_SIZE];
 };

@@ -51,20 +51,3 @@ int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage)
 
 	return gralloc_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
-
-/* dma-bufs report their size through SEEK_END; so do memfds. fd borrowed. */
-int gralloc_fd_size(int fd, uint64_t *size)
-{
-	off_t cur = lseek(fd, 0, SEEK_CUR);
-	off_t end;
-
-	if (cur < 0)
-		return -errno;
-	end = lseek(fd, 0, SEEK_END);
-	if (end < 0)
-		return -errno;
-	if (lseek(fd, cur, SEEK_SET) < 0)
-		return -errno;
-	*size = (uint64_t)end;
-	return 0;
-}

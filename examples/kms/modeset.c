@@ -177,6 +177,10 @@ static int add_modeset(drmModeAtomicReqPtr req, struct modeset *m)
 	ret |= add(req, m->fd, m->connector_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", m->crtc_id);
 	ret |= add(req, m->fd, m->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", m->mode_blob);
 	ret |= add(req, m->fd, m->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", 1);
+	/* A writeback left routed to the CRTC (an earlier capture) would make
+	 * vkms refuse the output connector beside it. */
+	if (m->writeback_id)
+		ret |= add(req, m->fd, m->writeback_id, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", 0);
 	return ret ? -EINVAL : 0;
 }
 

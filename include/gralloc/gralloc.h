@@ -175,8 +175,10 @@ gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *de
 GRALLOC_EXPORT size_t gralloc_explanation_count(const struct gralloc_explanation *e);
 GRALLOC_EXPORT int gralloc_explanation_get(const struct gralloc_explanation *e,
 					   size_t index, struct gralloc_candidate *out);
-/* The request-level summary ("protected request: only secure heaps", the
- * layout, or why the descriptor is invalid). */
+/* The request-level summary: format, size, usage, the request class and
+ * why, the layout, and where the policy came from. An invalid descriptor
+ * gives no explanation: gralloc_explain() returns NULL with errno set and
+ * gralloc_last_error() says which rule it broke. */
 GRALLOC_EXPORT const char *gralloc_explanation_summary(const struct gralloc_explanation *e);
 GRALLOC_EXPORT void gralloc_explanation_destroy(struct gralloc_explanation *e);
 
@@ -219,6 +221,9 @@ struct gralloc_heap_status {
 	bool present;
 	const char *backend; /* backend serving it: "dma-heap" or "" */
 };
+/* Lists the heaps now (declared ones, then undeclared nodes present);
+ * gralloc_device_heap_get() reads that list, so call count first, from the
+ * same thread. The strings stay valid until the next count call there. */
 GRALLOC_EXPORT size_t gralloc_device_heap_count(struct gralloc_device *dev);
 GRALLOC_EXPORT int gralloc_device_heap_get(struct gralloc_device *dev, size_t index,
 					   struct gralloc_heap_status *out);
@@ -235,5 +240,7 @@ GRALLOC_EXPORT int gralloc_device_backend_status(struct gralloc_device *dev, siz
 #ifdef __cplusplus
 }
 #endif
+
+#include "gralloc/handle.h"
 
 #endif

@@ -60,6 +60,9 @@ static int fixture_open(struct fixture *f, const char *abi, const char *fault,
 	int ret = 0;
 
 	memset(f, 0, sizeof(*f));
+	/* No display: scanout requests here are about heaps, and the guest's
+	 * first KMS card (virtio-gpu) would claim them for its own memory. */
+	o.display_path = "/nonexistent";
 	emu_env(abi, fault);
 	if (heap_dir) {
 		snprintf(f->heap_dir, sizeof(f->heap_dir), "%s", heap_dir);

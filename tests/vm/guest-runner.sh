@@ -12,7 +12,7 @@ OUT=${GRALLOC_VM_OUT:?not set}
 . "$OUT/job.env"
 export GRALLOC_VM GRALLOC_VM_OUT GRALLOC_VM_MONITOR
 export XDG_RUNTIME_DIR=/run/user/0
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+mkdir -p /run/user && mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 : > "$OUT/runner-started"
 
@@ -40,16 +40,8 @@ record_env() {
     cat /proc/mounts
 }
 
-# Platform devices created by vgem/vkms are not bound to a platform driver, so
-# device/driver does not exist for them; their device node name is the driver.
-drm_driver() {
-    if [ -e "$1/device/driver" ]; then
-        d=$(readlink "$1/device/driver")
-    else
-        d=$(readlink "$1/device")
-    fi
-    echo "${d##*/}"
-}
+# drm_driver CARD_DIR: shared with the guest smoke tests.
+. "$(dirname "$0")/guest/drm-driver.sh"
 
 record_facts() {
     if [ -c /dev/dma_heap/system ]; then
@@ -89,7 +81,7 @@ case "$mode" in
         run_tests
         ;;
     exec)
-        cd "$GVM_CWD" 2>/dev/null || cd /tmp
+        cd "$GVM_CWD" 2>/dev/null || cd /tmp || exit 125
         sh "$OUT/exec.sh" > "$OUT/exec.out" 2>&1 < /dev/null
         echo "$?" > "$OUT/exec.rc"
         ;;
@@ -98,11 +90,14 @@ case "$mode" in
         export TERM="${GVM_TERM:-vt100}"
         echo "gralloc-vm shell: host root is read-only, /tmp and /run are RAM."
         echo "Results share: $GRALLOC_VM_OUT.  Leave with 'exit' (powers off) or Ctrl-A X."
-        cat "$OUT/guest-env.txt" | sed -n '/^== ls -l/,/^== DRM connectors/p'
-        cd "$GVM_CWD" 2>/dev/null || cd /tmp
+        sed -n '/^== ls -l/,/^== DRM connectors/{/^== DRM connectors/!p}' "$OUT/guest-env.txt"
+        cd "$GVM_CWD" 2>/dev/null || cd /tmp || exit 125
         # ttyS0, not /dev/console, so that the shell gets a controlling terminal
         # (job control, Ctrl-C).
-        setsid -w -c /bin/bash -i < /dev/ttyS0 > /dev/ttyS0 2>&1
+        # --norc: the host user's rc files may do slow or host-specific things
+        # (pyenv, agents) that make no sense on a read-only guest root.
+        export PS1='gralloc-vm:\w# '
+        setsid -w -c /bin/bash --norc -i < /dev/ttyS0 > /dev/ttyS0 2>&1
         ;;
     *)
         echo "guest-runner: unknown mode '$mode'" >&2

@@ -23,20 +23,22 @@ for m in $INITRD_MODULES; do
     insmod "/modules/$m.ko" || die "insmod $m failed"
 done
 
-# Kernel parameters without a dot are not passed to init reliably as variables
-# when they contain '/', so read them from /proc/cmdline ourselves.
+# vm.py passes the mode and the runner's path on the kernel command line; read
+# it directly rather than rely on which parameters the kernel hands to init.
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         gvm_mode=*)   MODE=${arg#gvm_mode=} ;;
         gvm_runner=*) RUNNER=${arg#gvm_runner=} ;;
     esac
 done
-[ -n "$MODE" ] && [ -n "$RUNNER" ] || die "gvm_mode/gvm_runner missing from the kernel command line"
+if [ -z "$MODE" ] || [ -z "$RUNNER" ]; then
+    die "gvm_mode/gvm_runner missing from the kernel command line"
+fi
 
 R=/host
 NINEP="trans=virtio,version=9p2000.L,msize=512000"
 mkdir -p $R
-mount -t 9p -o ro,$NINEP host $R || die "cannot mount the host root (9p tag 'host')"
+mount -t 9p -o ro,cache=loose,$NINEP host $R || die "cannot mount the host root (9p tag 'host')"
 
 mount -t devtmpfs devtmpfs $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
@@ -48,7 +50,7 @@ mount -t tmpfs -o mode=755 tmpfs $R/run
 mkdir -p $R/run/gralloc-vm/out $R/run/gralloc-vm/tmp-upper $R/run/gralloc-vm/tmp-work
 mount -t 9p -o $NINEP out $R/run/gralloc-vm/out || die "cannot mount the result share (9p tag 'out')"
 MODLOG=$R/run/gralloc-vm/modload.log
-: > $MODLOG
+echo "module tree: $KDIR (modprobe -d)" > $MODLOG
 
 # /tmp must be writable, but build trees often live in the host's /tmp: an
 # overlay keeps them visible while writes stay in guest RAM.

@@ -27,7 +27,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -55,15 +54,17 @@ HOST_TOOLS = [  # (file that proves it is installed, Debian package)
 MARKER = '.gralloc-vm-out'  # makes an --out directory safe to clear
 SKIP_RC = 77
 
-# Kernel log lines that fail a run.  A WARNING only counts with a call trace,
-# because some drivers print "WARNING:" as plain text.
+# Kernel log lines that fail a run.  A WARNING only counts in the kernel's own
+# format (from __warn) and with a call trace, because drivers also print the
+# word as plain text.
 OOPS_PATTERNS = [
     re.compile(r'\bOops\b'),
     re.compile(r'\bBUG:'),
     re.compile(r'Kernel panic'),
     re.compile(r'general protection fault'),
+    re.compile(r'blocked for more than \d+ seconds'),  # hung task: a driver deadlock
 ]
-WARNING_RE = re.compile(r'\bWARNING:')
+WARNING_RE = re.compile(r'\bWARNING: (CPU: \d+ PID: \d+ )?at ')
 CALL_TRACE_RE = re.compile(r'Call Trace:')
 
 
@@ -176,6 +177,7 @@ def prepare(quiet_if_ready=False):
     kver = resolve_kernel_version()
     cache = Cache(kver)
     if cache.ready():
+        os.utime(cache.initramfs())  # marks it as in use for the pruning above
         if not quiet_if_ready:
             log(f'cache for {kver} is ready in {cache.dir}')
         return cache
@@ -307,8 +309,10 @@ def build_initramfs(cache):
             sh(f'cd {shlex.quote(stage)} && find . | cpio -o -H newc -R 0:0 --quiet | gzip -1 > {shlex.quote(target + ".tmp")}',
                logfile=cache.log)
             os.replace(target + '.tmp', target)
+            # Other checkouts (other init.sh versions) share this cache and may
+            # be booting theirs right now: only prune what nobody used for a week.
             for old in glob.glob(os.path.join(cache.dir, 'initramfs-*.cpio.gz')):
-                if old != target:
+                if old != target and time.time() - os.path.getmtime(old) > 7 * 86400:
                     os.unlink(old)
             log(f'initramfs modules: {" ".join(names)}')
         finally:
@@ -339,7 +343,12 @@ def monitor_path(out):
 
 
 def qemu_command(cache, out, mode, monitor, interactive):
-    append = ['console=ttyS0', 'panic=-1', f'gvm_mode={mode}', f'gvm_runner={GUEST_RUNNER}']
+    append = ['console=ttyS0', 'panic=-1', f'gvm_mode={mode}', f'gvm_runner={GUEST_RUNNER}',
+              # fbdev emulation puts fbcon on virtio-gpu and vkms: it costs CPU
+              # under TCG, holds the CRTCs before tests do, and its damage
+              # worker races power-off (WARNING in virtio_gpu_queue_fenced_ctrl_buffer
+              # from drm_fb_helper_damage_work, seen in 2 of ~15 boots).
+              'drm_kms_helper.fbdev_emulation=0']
     # On an interactive console only real trouble should interrupt the shell.
     append.append('loglevel=4' if interactive else 'loglevel=7')
     for p in (GUEST_RUNNER, out):
@@ -467,25 +476,28 @@ class Tail:
             self.stream.flush()
 
 
-def boot(cache, out, mode, timeout, boot_timeout=120, verbose=False, tail=None):
-    monitor, montmp = monitor_path(out)
-    try:
-        cmd = qemu_command(cache, out, mode, monitor, interactive=False)
-        ticks = []
-        if verbose:
-            ticks.append(Tail(os.path.join(out, 'console.log'), sys.stderr))
-        if tail:
-            ticks.append(tail)
-        t0 = time.monotonic()
-        with Guest(cmd, out) as g:
-            state = g.wait(t0 + timeout, t0 + min(boot_timeout, timeout),
-                           on_tick=lambda: [t() for t in ticks])
-            rc = g.proc.returncode
-        log(f'guest {mode}: {time.monotonic() - t0:.1f} s, {state}, qemu exit {rc}')
-        return state, rc
-    finally:
-        if montmp:
-            shutil.rmtree(montmp, ignore_errors=True)
+def boot(cache, out, mode, monitor, timeout, boot_timeout, verbose=False, tail=None):
+    cmd = qemu_command(cache, out, mode, monitor, interactive=False)
+    ticks = []
+    if verbose:
+        ticks.append(Tail(os.path.join(out, 'console.log'), sys.stderr))
+    if tail:
+        ticks.append(tail)
+    t0 = time.monotonic()
+    with Guest(cmd, out) as g:
+        state = g.wait(t0 + timeout, t0 + min(boot_timeout, timeout),
+                       on_tick=lambda: [t() for t in ticks])
+        rc = g.proc.returncode
+    log(f'guest {mode}: {time.monotonic() - t0:.1f} s, {state}, qemu exit {rc}')
+    return state, rc
+
+
+def remove_monitor(monitor, montmp):
+    # QEMU leaves its socket behind; a stale one would only confuse.
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(monitor)
+    if montmp:
+        shutil.rmtree(montmp, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------
@@ -504,7 +516,7 @@ def kernel_log_problems(out):
         for i, line in enumerate(lines):
             if any(p.search(line) for p in OOPS_PATTERNS):
                 found.append(f'{name}:{i + 1}: {line.strip()}')
-            elif WARNING_RE.search(line) and any(CALL_TRACE_RE.search(l) for l in lines[i + 1:i + 40]):
+            elif WARNING_RE.search(line) and any(CALL_TRACE_RE.search(l) for l in lines[i + 1:i + 60]):
                 found.append(f'{name}:{i + 1}: {line.strip()}')
     return found
 
@@ -512,24 +524,26 @@ def kernel_log_problems(out):
 def read_tests_file(path):
     tests = []
     seen = set()
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip('\n')
-            if not line.strip() or line.startswith('#'):
-                continue
-            fields = line.split('\t')
-            if len(fields) < 2 or len(fields) > 3:
-                raise VmError(f'{path}:{n}: expected name<TAB>absolute path[<TAB>args], got {line!r}')
-            name, exe = fields[0].strip(), fields[1].strip()
-            args = fields[2].strip() if len(fields) > 2 else ''
-            if not re.fullmatch(r'[A-Za-z0-9_.+-]+', name):
-                raise VmError(f'{path}:{n}: test name {name!r} must match [A-Za-z0-9_.+-]+ (it names files)')
-            if name in seen:
-                raise VmError(f'{path}:{n}: duplicate test name {name!r}')
-            if not os.path.isabs(exe):
-                raise VmError(f'{path}:{n}: {exe!r} is not an absolute path')
-            seen.add(name)
-            tests.append((name, exe, args))
+    try:
+        lines = open(path).read().splitlines()
+    except OSError as e:
+        raise VmError(f'cannot read the tests file: {e}')
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith('#'):
+            continue
+        fields = line.split('\t')
+        if len(fields) < 2 or len(fields) > 3:
+            raise VmError(f'{path}:{n}: expected name<TAB>absolute path[<TAB>args], got {line!r}')
+        name, exe = fields[0].strip(), fields[1].strip()
+        args = fields[2].strip() if len(fields) > 2 else ''
+        if not re.fullmatch(r'[A-Za-z0-9_.+-]+', name):
+            raise VmError(f'{path}:{n}: test name {name!r} must match [A-Za-z0-9_.+-]+ (it names files)')
+        if name in seen:
+            raise VmError(f'{path}:{n}: duplicate test name {name!r}')
+        if not os.path.isabs(exe):
+            raise VmError(f'{path}:{n}: {exe!r} is not an absolute path')
+        seen.add(name)
+        tests.append((name, exe, args))
     return tests
 
 
@@ -555,7 +569,7 @@ def collect(out, tests, state, qemu_rc, overall_timeout):
     if started:
         results.append(('guest-boot', 'pass', '', ''))
     else:
-        why = {'noboot': 'the guest runner did not start within the boot timeout',
+        why = {'noboot': 'the guest runner did not start within the boot timeout (--boot-timeout)',
                'hung': 'the guest hung before the runner started'}.get(state, f'QEMU exited ({qemu_rc}) before the runner started')
         results.append(('guest-boot', 'fail', why, qemu_err + tail_file(os.path.join(out, 'console.log'), 40)))
 
@@ -654,14 +668,17 @@ def cmd_prepare(args):
 
 def cmd_run(args):
     cache = prepare(quiet_if_ready=True) if args.prepare else require_ready()
-    out = prepare_out_dir(args.out)
     tests = read_tests_file(args.tests_file) if args.tests_file else []
+    out = prepare_out_dir(args.out)
     with open(os.path.join(out, 'tests.tsv'), 'w') as f:
         for name, exe, a in tests:
             f.write(f'{name}\t{exe}\t{a}\n')
-    monitor, _ = monitor_path(out)
+    monitor, montmp = monitor_path(out)
     write_job_env(out, monitor, test_timeout=args.test_timeout, cwd='/tmp')
-    state, rc = boot(cache, out, 'run', args.timeout, verbose=args.verbose)
+    try:
+        state, rc = boot(cache, out, 'run', monitor, args.timeout, args.boot_timeout, verbose=args.verbose)
+    finally:
+        remove_monitor(monitor, montmp)
     results = collect(out, tests, state, rc, args.timeout)
     print_tap(results, out)
     failed = [r[0] for r in results if r[1] == 'fail']
@@ -691,10 +708,13 @@ def cmd_exec(args):
     try:
         with open(os.path.join(out, 'exec.sh'), 'w') as f:
             f.write('exec ' + shlex.join(args.command) + '\n')
-        monitor, _ = monitor_path(out)
+        monitor, montmp = monitor_path(out)
         write_job_env(out, monitor)
-        state, _ = boot(cache, out, 'exec', args.timeout, verbose=args.verbose,
-                        tail=Tail(os.path.join(out, 'exec.out'), sys.stdout))
+        try:
+            state, _ = boot(cache, out, 'exec', monitor, args.timeout, args.boot_timeout, verbose=args.verbose,
+                            tail=Tail(os.path.join(out, 'exec.out'), sys.stdout))
+        finally:
+            remove_monitor(monitor, montmp)
         for p in kernel_log_problems(out):
             log(f'kernel log: {p}')
         rcf = os.path.join(out, 'exec.rc')
@@ -723,11 +743,14 @@ def cmd_shell(args):
         with Guest(qemu_command(cache, out, 'shell', monitor, interactive=True), out, interactive=True) as g:
             # Ctrl-C belongs to the guest shell, not to vm.py.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            g.proc.wait()
+            try:
+                g.proc.wait(timeout=args.timeout or None)
+            except subprocess.TimeoutExpired:
+                log(f'shell: killed after --timeout {args.timeout} s')
+                return 124
         return 0
     finally:
-        if montmp:
-            shutil.rmtree(montmp, ignore_errors=True)
+        remove_monitor(monitor, montmp)
 
 
 def main(argv=None):
@@ -741,6 +764,8 @@ def main(argv=None):
         p.add_argument('--prepare', action='store_true', help='run prepare first (cheap when cached)')
         p.add_argument('--timeout', type=float, default=default_timeout,
                        help=f'hard limit for the whole guest in seconds (default {default_timeout})')
+        p.add_argument('--boot-timeout', type=float, default=120,
+                       help='fail early if the guest runner has not started after this many seconds (default 120)')
         p.add_argument('-v', '--verbose', action='store_true', help='copy the serial console to stderr')
 
     p = sub.add_parser('run', help='boot once and run the listed tests, TAP on stdout')
@@ -760,6 +785,7 @@ def main(argv=None):
     p = sub.add_parser('shell', help='boot into an interactive shell on the serial console')
     p.add_argument('--out', help='directory shared writable with the guest')
     p.add_argument('--prepare', action='store_true', help='run prepare first')
+    p.add_argument('--timeout', type=float, default=0, help='kill the guest after this many seconds (default: never)')
     p.set_defaults(func=cmd_shell)
 
     args = ap.parse_args(argv)
