@@ -18,15 +18,25 @@
 #define DISPLAY_USAGE (GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CURSOR | \
 		       GRALLOC_USAGE_COMPOSER_OVERLAY | GRALLOC_USAGE_FRONT_BUFFER)
 
+#define MAX_DISPLAYS 4
+
+struct display {
+	char path[256];
+	int fd; /* owned */
+	char driver[32];
+	int imports_foreign; /* -1 until probed */
+	char probe_why[256];
+};
+
+/* Displays are opened on first use and kept: the default one (for plain
+ * allocations with display usage) and any a consumer names. */
 struct drm_dumb_backend {
 	struct gralloc_backend base;
 	pthread_mutex_t lock;
-	bool opened;
-	int fd; /* owned; -errno when no display could be opened */
-	char path[256];
-	char driver[32];
-	int imports_foreign; /* -1 unknown */
-	char probe_why[256];
+	bool default_resolved;
+	char default_path[256]; /* "" when there is no display */
+	size_t num_displays;
+	struct display displays[MAX_DISPLAYS];
 };
 
 static struct drm_dumb_backend *to_dumb(struct gralloc_backend *b)
@@ -43,56 +53,87 @@ static bool has_kms(int fd)
 	return ok;
 }
 
-/* The configured display, or the first card node with CRTCs and
- * connectors (render-only devices such as vgem have none). */
-static int open_display(struct drm_dumb_backend *b)
+/* The first card node with CRTCs and connectors (render-only devices such
+ * as vgem have none). */
+static void find_default_display(char *out, size_t len)
 {
-	const char *want = b->base.dev->display_path;
 	struct dirent **names = NULL;
-	int n, fd = -ENODEV;
+	int n = scandir("/dev/dri", &names, NULL, alphasort);
 
-	if (want[0]) {
-		fd = open(want, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		gralloc_copy_name(b->path, sizeof(b->path), want);
-		return fd;
-	}
-	n = scandir("/dev/dri", &names, NULL, alphasort);
+	out[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		char path[300];
+		int fd;
 
-		if (fd < 0 && !strncmp(names[i]->d_name, "card", 4)) {
+		if (!out[0] && !strncmp(names[i]->d_name, "card", 4)) {
 			snprintf(path, sizeof(path), "/dev/dri/%s", names[i]->d_name);
 			fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd >= 0 && !has_kms(fd)) {
+			if (fd >= 0 && has_kms(fd))
+				gralloc_copy_name(out, len, path);
+			if (fd >= 0)
 				close(fd);
-				fd = -ENODEV;
-			} else if (fd >= 0) {
-				gralloc_copy_name(b->path, sizeof(b->path), path);
-			}
 		}
 		free(names[i]);
 	}
 	free(names);
-	return fd;
 }
 
-/* Returns a borrowed fd of the display or -errno. */
-static int display_fd(struct drm_dumb_backend *b)
+/* Caller holds b->lock. `path` NULL or "" means the default display.
+ * Returns the display or NULL with *err set. */
+static struct display *get_display(struct drm_dumb_backend *b, const char *path, int *err)
 {
-	pthread_mutex_lock(&b->lock);
-	if (!b->opened) {
-		drmVersionPtr v;
+	struct display *d;
+	drmVersionPtr v;
+	int fd;
 
-		b->opened = true;
-		b->fd = open_display(b);
-		v = b->fd >= 0 ? drmGetVersion(b->fd) : NULL;
-		gralloc_copy_name(b->driver, sizeof(b->driver), v ? v->name : "?");
-		drmFreeVersion(v);
+	if (!path || !path[0]) {
+		if (!b->default_resolved) {
+			b->default_resolved = true;
+			if (b->base.dev->display_path[0])
+				gralloc_copy_name(b->default_path, sizeof(b->default_path),
+						  b->base.dev->display_path);
+			else
+				find_default_display(b->default_path, sizeof(b->default_path));
+		}
+		path = b->default_path;
+		if (!path[0]) {
+			*err = -ENODEV;
+			return NULL;
+		}
 	}
+	for (size_t i = 0; i < b->num_displays; i++)
+		if (!strcmp(b->displays[i].path, path))
+			return &b->displays[i];
+	if (b->num_displays == MAX_DISPLAYS) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	d = &b->displays[b->num_displays++];
+	memset(d, 0, sizeof(*d));
+	gralloc_copy_name(d->path, sizeof(d->path), path);
+	d->fd = fd;
+	d->imports_foreign = -1;
+	v = drmGetVersion(fd);
+	gralloc_copy_name(d->driver, sizeof(d->driver), v ? v->name : "?");
+	drmFreeVersion(v);
+	return d;
+}
+
+/* Returns a borrowed fd of the display at `path` (NULL: the default). */
+static int display_fd(struct drm_dumb_backend *b, const char *path)
+{
+	struct display *d;
+	int err = 0;
+
+	pthread_mutex_lock(&b->lock);
+	d = get_display(b, path, &err);
 	pthread_mutex_unlock(&b->lock);
-	return b->fd;
+	return d ? d->fd : err;
 }
 
 static int dumb_create(struct gralloc_device *dev, struct gralloc_backend **out)
@@ -102,8 +143,6 @@ static int dumb_create(struct gralloc_device *dev, struct gralloc_backend **out)
 	if (!b)
 		return -ENOMEM;
 	b->base.dev = dev;
-	b->fd = -ENODEV;
-	b->imports_foreign = -1;
 	pthread_mutex_init(&b->lock, NULL);
 	*out = &b->base;
 	return 0;
@@ -113,21 +152,23 @@ static void dumb_destroy(struct gralloc_backend *base)
 {
 	struct drm_dumb_backend *b = to_dumb(base);
 
-	if (b->fd >= 0)
-		close(b->fd);
+	for (size_t i = 0; i < b->num_displays; i++)
+		close(b->displays[i].fd);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
 
+/* `node`, for this backend, is a DRM device path (NULL: the default
+ * display): drm-dumb has no heaps, and a consumer names its device. */
 static int dumb_status(struct gralloc_backend *base, const char *node, char *why, size_t len)
 {
-	int fd = display_fd(to_dumb(base));
+	int fd = display_fd(to_dumb(base), node);
 
-	(void)node;
 	if (fd < 0) {
-		snprintf(why, len, "no display device (%s): set GRALLOC_DISPLAY",
-			 base->dev->display_path[0] ? base->dev->display_path :
-						      "no KMS device in /dev/dri");
+		snprintf(why, len, "no display device (%s: %s)%s",
+			 node && node[0] ? node :
+			 base->dev->display_path[0] ? base->dev->display_path : "no KMS device in /dev/dri",
+			 strerror(-fd), node && node[0] ? "" : ": set GRALLOC_DISPLAY");
 		return fd;
 	}
 	return 0;
@@ -137,24 +178,23 @@ static int dumb_must_serve(struct gralloc_backend *base, const struct gralloc_bu
 			   char *why, size_t len)
 {
 	struct drm_dumb_backend *b = to_dumb(base);
-	int fd;
+	struct display *d;
+	int err = 0, imports;
 
 	if (!(desc->usage & DISPLAY_USAGE))
 		return 0;
-	fd = display_fd(b);
-	if (fd < 0)
-		return 0;
-	/* Probed once per device: it allocates and imports a page. */
 	pthread_mutex_lock(&b->lock);
-	if (b->imports_foreign < 0)
-		b->imports_foreign = gralloc_kms_probe_foreign(fd, base->dev, b->probe_why,
-							       sizeof(b->probe_why));
+	d = get_display(b, NULL, &err);
+	/* Probed once per display: it allocates and imports a page. */
+	if (d && d->imports_foreign < 0)
+		d->imports_foreign = gralloc_kms_probe_foreign(d->fd, base->dev, d->probe_why,
+							       sizeof(d->probe_why));
+	imports = d ? d->imports_foreign : 1;
+	if (imports == 0)
+		snprintf(why, len, "display %s (%s) %s: allocating from the display itself",
+			 d->path, d->driver, d->probe_why);
 	pthread_mutex_unlock(&b->lock);
-	if (b->imports_foreign != 0)
-		return 0;
-	snprintf(why, len, "display %s (%s) %s: allocating from the display itself",
-		 b->path, b->driver, b->probe_why);
-	return 1;
+	return imports == 0;
 }
 
 static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_alloc_request *req,
@@ -164,7 +204,7 @@ static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_allo
 	uint32_t stride = req->layout->planes[0].stride;
 	struct drm_mode_create_dumb create = { 0 };
 	struct drm_gem_close close_args = { 0 };
-	int fd = display_fd(b), ret;
+	int fd = display_fd(b, req->heap_node), ret;
 
 	if (fd < 0)
 		return fd;
@@ -177,8 +217,8 @@ static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_allo
 	if (ret)
 		return ret;
 	if (create.pitch != stride || create.size < req->size) {
-		gralloc_log(ERROR, "%s dumb buffer pitch %u size %llu does not fit layout "
-			    "stride %u size %llu", b->driver, create.pitch,
+		gralloc_log(ERROR, "dumb buffer pitch %u size %llu does not fit layout "
+			    "stride %u size %llu", create.pitch,
 			    (unsigned long long)create.size, stride,
 			    (unsigned long long)req->size);
 		ret = -EINVAL;

@@ -114,8 +114,25 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 	return ret;
 }
 
-GRALLOC_EXPORT struct gralloc_buffer *
-gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
+/* Routes for a request with consumers: planned every time, since the
+ * consumers' constraints are not part of the cache key. */
+static int allocate_planned(struct gralloc_device *dev, struct gralloc_buffer *buf,
+			    const struct plan_options *opts)
+{
+	struct plan *plan = malloc(sizeof(*plan));
+	struct routes routes;
+
+	if (!plan)
+		return -ENOMEM;
+	gralloc_plan_ex(dev, &buf->desc, opts, plan);
+	routes_from_plan(plan, buf->desc.usage, &routes);
+	free(plan);
+	return try_routes(&routes, buf);
+}
+
+struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
+					     const struct gralloc_buffer_desc *desc,
+					     uint32_t min_align, const struct plan_options *opts)
 {
 	struct gralloc_buffer *buf;
 	int ret;
@@ -140,11 +157,11 @@ gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_
 	buf->desc.layer_count = desc->layer_count ? desc->layer_count : 1;
 	gralloc_copy_name(buf->name, sizeof(buf->name), desc->name);
 	buf->desc.name = buf->name;
-	ret = gralloc_layout_compute(&buf->desc, buf->format, &buf->layout);
+	ret = gralloc_layout_compute_min(&buf->desc, buf->format, min_align, &buf->layout);
 	if (ret)
 		goto fail;
 
-	ret = allocate_memory(dev, buf);
+	ret = opts ? allocate_planned(dev, buf, opts) : allocate_memory(dev, buf);
 	if (ret)
 		goto fail;
 	if (buf->backend->impl->dma_buf)
@@ -156,6 +173,12 @@ fail:
 	free(buf);
 	errno = -ret;
 	return NULL;
+}
+
+GRALLOC_EXPORT struct gralloc_buffer *
+gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
+{
+	return gralloc_buffer_create(dev, desc, 0, NULL);
 }
 
 void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment *att)

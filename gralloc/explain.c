@@ -10,11 +10,13 @@
 
 struct gralloc_explanation {
 	struct plan plan;
-	char summary[1024];
+	char summary[1536];
 };
 
-GRALLOC_EXPORT struct gralloc_explanation *
-gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
+struct gralloc_explanation *gralloc_explain_ex(struct gralloc_device *dev,
+					       const struct gralloc_buffer_desc *desc,
+					       uint32_t min_align, const struct plan_options *opts,
+					       const char *consumers)
 {
 	const struct gralloc_format_info *f;
 	struct gralloc_layout layout;
@@ -29,7 +31,7 @@ gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *de
 	}
 	ret = gralloc_desc_validate(desc, &f);
 	if (!ret)
-		ret = gralloc_layout_compute(desc, f, &layout);
+		ret = gralloc_layout_compute_min(desc, f, min_align, &layout);
 	if (ret) {
 		errno = -ret;
 		return NULL;
@@ -39,15 +41,22 @@ gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *de
 		errno = ENOMEM;
 		return NULL;
 	}
-	gralloc_plan(dev, desc, &e->plan);
+	gralloc_plan_ex(dev, desc, opts, &e->plan);
 	gralloc_usage_to_string(desc->usage, usage, sizeof(usage));
 	snprintf(e->summary, sizeof(e->summary),
 		 "%s %ux%u usage %s: class %s (%s); %llu bytes in %u plane%s, "
-		 "plane 0 stride %u; policy from %s",
+		 "plane 0 stride %u; policy from %s%s%.300s",
 		 f->name, desc->width, desc->height, usage, policy_class_names[e->plan.cls],
 		 e->plan.class_why, (unsigned long long)layout.size, layout.num_planes,
-		 layout.num_planes > 1 ? "s" : "", layout.planes[0].stride, dev->policy->source);
+		 layout.num_planes > 1 ? "s" : "", layout.planes[0].stride, dev->policy->source,
+		 consumers ? "; for " : "", consumers ? consumers : "");
 	return e;
+}
+
+GRALLOC_EXPORT struct gralloc_explanation *
+gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
+{
+	return gralloc_explain_ex(dev, desc, 0, NULL, NULL);
 }
 
 GRALLOC_EXPORT size_t gralloc_explanation_count(const struct gralloc_explanation *e)

@@ -82,11 +82,55 @@ static struct gralloc_backend *find_backend(struct gralloc_device *dev, const ch
 	return NULL;
 }
 
+/* Whether layout l is the one the handle claims; logs why not. */
+static bool same_layout(const struct gralloc_buffer_info *h, const struct gralloc_layout *l,
+			bool report)
+{
+	if (h->modifier != l->modifier) {
+		if (report)
+			REJECT("[modifier]: 0x%llx, heap memory is LINEAR (0x%llx)",
+			       (unsigned long long)h->modifier, (unsigned long long)l->modifier);
+		return false;
+	}
+	if (h->num_planes != l->num_planes) {
+		if (report)
+			REJECT("[layout]: %u planes, the format has %u", h->num_planes,
+			       l->num_planes);
+		return false;
+	}
+	for (uint32_t i = 0; i < l->num_planes; i++) {
+		const struct gralloc_plane_info *a = &h->planes[i], *b = &l->planes[i];
+
+		if (a->fd_index != b->fd_index || a->stride != b->stride ||
+		    a->offset != b->offset || a->size != b->size) {
+			if (report)
+				REJECT("[layout]: plane %u is fd %u stride %u offset %llu size %llu, "
+				       "expected fd %u stride %u offset %llu size %llu", i,
+				       a->fd_index, a->stride, (unsigned long long)a->offset,
+				       (unsigned long long)a->size, b->fd_index, b->stride,
+				       (unsigned long long)b->offset, (unsigned long long)b->size);
+			return false;
+		}
+	}
+	if (h->layer_stride != l->layer_stride || h->size != l->size) {
+		if (report)
+			REJECT("[layout]: size %llu layer stride %llu, expected %llu and %llu",
+			       (unsigned long long)h->size, (unsigned long long)h->layer_stride,
+			       (unsigned long long)l->size, (unsigned long long)l->layer_stride);
+		return false;
+	}
+	return true;
+}
+
 /* The layout is not data the sender may choose: it must be exactly what
- * this library computes for the same descriptor. */
+ * this library computes for the same descriptor, either from the usage
+ * alone or with the larger alignment a consumer asked for at allocation
+ * (gralloc_buffer_allocate_for). That alignment is read off the claimed
+ * stride, so the choice is between at most a few engine outputs. */
 static int check_layout(const struct gralloc_buffer_info *h, struct gralloc_buffer_desc *desc,
 			const struct gralloc_format_info **format, struct gralloc_layout *layout)
 {
+	uint32_t align = h->planes[0].stride & -h->planes[0].stride;
 	int ret;
 
 	*desc = (struct gralloc_buffer_desc){
@@ -105,36 +149,16 @@ static int check_layout(const struct gralloc_buffer_info *h, struct gralloc_buff
 		       h->format, (unsigned long long)h->usage, gralloc_last_error());
 		return -EINVAL;
 	}
-	if (h->modifier != layout->modifier) {
-		REJECT("[modifier]: 0x%llx, heap memory is LINEAR (0x%llx)",
-		       (unsigned long long)h->modifier, (unsigned long long)layout->modifier);
-		return -EINVAL;
-	}
-	if (h->num_planes != layout->num_planes) {
-		REJECT("[layout]: %u planes, the format has %u", h->num_planes,
-		       layout->num_planes);
-		return -EINVAL;
-	}
-	for (uint32_t i = 0; i < layout->num_planes; i++) {
-		const struct gralloc_plane_info *a = &h->planes[i], *b = &layout->planes[i];
-
-		if (a->fd_index != b->fd_index || a->stride != b->stride ||
-		    a->offset != b->offset || a->size != b->size) {
-			REJECT("[layout]: plane %u is fd %u stride %u offset %llu size %llu, "
-			       "expected fd %u stride %u offset %llu size %llu", i, a->fd_index,
-			       a->stride, (unsigned long long)a->offset,
-			       (unsigned long long)a->size, b->fd_index, b->stride,
-			       (unsigned long long)b->offset, (unsigned long long)b->size);
-			return -EINVAL;
-		}
-	}
-	if (h->layer_stride != layout->layer_stride || h->size != layout->size) {
-		REJECT("[layout]: size %llu layer stride %llu, expected %llu and %llu",
-		       (unsigned long long)h->size, (unsigned long long)h->layer_stride,
-		       (unsigned long long)layout->size, (unsigned long long)layout->layer_stride);
-		return -EINVAL;
-	}
-	return 0;
+	if (same_layout(h, layout, false))
+		return 0;
+	if (align > GRALLOC_MAX_MIN_ALIGN)
+		align = GRALLOC_MAX_MIN_ALIGN;
+	if (align && !gralloc_layout_compute_min(desc, *format, align, layout) &&
+	    same_layout(h, layout, false))
+		return 0;
+	/* Report against the usage-only layout: the common case. */
+	gralloc_layout_compute(desc, *format, layout);
+	return same_layout(h, layout, true) ? 0 : -EINVAL;
 }
 
 /* Size of the memory behind an fd. Not SEEK_CUR then SEEK_END: dma-bufs

@@ -32,7 +32,9 @@ struct kms_fb {
 
 struct gralloc_kms {
 	int fd; /* owned */
+	char path[256];
 	char driver[32];
+	char probe_why[256];
 	bool has_modifiers;
 	int imports_foreign; /* -1 until probed */
 	pthread_mutex_t lock; /* guards handles and fbs */
@@ -78,6 +80,10 @@ static struct gralloc_kms *kms_from_fd(int fd)
 	}
 	gralloc_copy_name(kms->driver, sizeof(kms->driver), version->name);
 	drmFreeVersion(version);
+	char *name = drmGetDeviceNameFromFd2(fd);
+
+	gralloc_copy_name(kms->path, sizeof(kms->path), name ? name : "?");
+	free(name);
 	kms->fd = fd;
 	kms->imports_foreign = -1;
 	kms->has_modifiers = drmGetCap(fd, DRM_CAP_ADDFB2_MODIFIERS, &cap) == 0 && cap;
@@ -344,17 +350,26 @@ GRALLOC_EXPORT void gralloc_kms_destroy(struct gralloc_kms *kms)
 	free(kms);
 }
 
+const char *gralloc_kms_path(const struct gralloc_kms *kms)
+{
+	return kms->path;
+}
+
+const char *gralloc_kms_probe_reason(const struct gralloc_kms *kms)
+{
+	return kms->probe_why;
+}
+
 GRALLOC_EXPORT int gralloc_kms_imports_foreign(struct gralloc_kms *kms,
 					       struct gralloc_device *dev)
 {
-	char why[256];
-
 	if (!kms || !dev) {
 		gralloc_log(ERROR, "kms and device must not be NULL");
 		return -(errno = EINVAL);
 	}
 	if (kms->imports_foreign < 0) {
-		int ret = gralloc_kms_probe_foreign(kms->fd, dev, why, sizeof(why));
+		int ret = gralloc_kms_probe_foreign(kms->fd, dev, kms->probe_why,
+						    sizeof(kms->probe_why));
 
 		if (ret < 0)
 			return -(errno = -ret);

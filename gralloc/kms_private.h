@@ -10,6 +10,10 @@
  * there is no foreign memory to try. `why` says what happened. */
 int gralloc_kms_probe_foreign(int drm_fd, struct gralloc_device *dev, char *why, size_t len);
 
+/* The device node path, and what the foreign-import probe found. */
+const char *gralloc_kms_path(const struct gralloc_kms *kms);
+const char *gralloc_kms_probe_reason(const struct gralloc_kms *kms);
+
 /* Opens the device node behind drm_fd (borrowed) again; returns a new fd
  * the caller owns, or -errno. */
 int gralloc_drm_reopen(int drm_fd);

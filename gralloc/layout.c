@@ -81,6 +81,13 @@ static uint64_t div_round_up(uint64_t a, uint64_t b)
 int gralloc_layout_compute(const struct gralloc_buffer_desc *desc,
 			   const struct gralloc_format_info *f, struct gralloc_layout *out)
 {
+	return gralloc_layout_compute_min(desc, f, 0, out);
+}
+
+int gralloc_layout_compute_min(const struct gralloc_buffer_desc *desc,
+			       const struct gralloc_format_info *f, uint32_t min_align,
+			       struct gralloc_layout *out)
+{
 	uint32_t stride_align = 16, height_align = 1, plane_align = 64;
 	uint64_t layers = desc->layer_count ? desc->layer_count : 1;
 	uint64_t height, end = 0;
@@ -98,6 +105,12 @@ int gralloc_layout_compute(const struct gralloc_buffer_desc *desc,
 		if (r->plane_align > plane_align)
 			plane_align = r->plane_align;
 	}
+
+	/* Consumers (a display, a GPU) may need more than the usage says. */
+	if (min_align > stride_align)
+		stride_align = min_align;
+	if (min_align > plane_align)
+		plane_align = min_align;
 
 	memset(out, 0, sizeof(*out));
 	out->num_planes = f->num_planes;

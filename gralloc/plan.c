@@ -90,8 +90,10 @@ static bool seen_heap(const struct plan *plan, const char *heap)
 
 /* The backend's declared abilities against the request; 0 or a reason. */
 static int check_backend(struct gralloc_backend *b, const struct gralloc_buffer_desc *desc,
-			 enum policy_class cls, char *why, size_t len)
+			 const struct plan *plan, char *why, size_t len)
 {
+	enum policy_class cls = plan->cls;
+
 	const struct gralloc_backend_impl *impl = b->impl;
 	uint64_t missing = desc->usage & ~impl->usage_mask;
 
@@ -101,6 +103,10 @@ static int check_backend(struct gralloc_backend *b, const struct gralloc_buffer_
 		gralloc_usage_to_string(missing, names, sizeof(names));
 		snprintf(why, len, "%s cannot serve usage %s%s", impl->name, names,
 			 impl->dma_buf ? "" : " (CPU-only memory, no dma-buf)");
+		return -ENOTSUP;
+	}
+	if (plan->needs_dma_buf && !impl->dma_buf) {
+		snprintf(why, len, "%s memory is no dma-buf, and a consumer needs one", impl->name);
 		return -ENOTSUP;
 	}
 	if (cls == CLASS_CONTIGUOUS && !impl->contiguous_ok) {
@@ -138,7 +144,7 @@ static void plan_heap(struct gralloc_device *dev, const struct gralloc_buffer_de
 				 "secure heap: serves protected requests only");
 			continue;
 		}
-		if (check_backend(backend, desc, plan->cls, c->reason, sizeof(c->reason)))
+		if (check_backend(backend, desc, plan, c->reason, sizeof(c->reason)))
 			continue;
 		if (backend->impl->status(backend, node, c->reason, sizeof(c->reason)))
 			continue;
@@ -169,7 +175,7 @@ static void plan_fallback(struct gralloc_device *dev, const struct gralloc_buffe
 				 "protected requests never fall back to non-secure memory");
 			continue;
 		}
-		if (check_backend(backend, desc, plan->cls, c->reason, sizeof(c->reason)))
+		if (check_backend(backend, desc, plan, c->reason, sizeof(c->reason)))
 			continue;
 		if (backend->impl->status(backend, NULL, c->reason, sizeof(c->reason)))
 			continue;
@@ -195,7 +201,7 @@ static void plan_must_serve(struct gralloc_device *dev, const struct gralloc_buf
 		c = add(plan, backend, "", "");
 		if (!c)
 			return;
-		if (!check_backend(backend, desc, plan->cls, c->reason, sizeof(c->reason)) &&
+		if (!check_backend(backend, desc, plan, c->reason, sizeof(c->reason)) &&
 		    !backend->impl->status(backend, NULL, c->reason, sizeof(c->reason))) {
 			c->verdict = GRALLOC_VERDICT_FALLBACK;
 			snprintf(c->reason, sizeof(c->reason), "%s", plan->exclusive);
@@ -219,8 +225,38 @@ static void demote_others(struct plan *plan)
 	}
 }
 
+/* The consumer's own device claims the request, like must_serve() does for
+ * the default display. */
+static void plan_own_device(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+			    const struct plan_options *opts, struct plan *plan)
+{
+	for (size_t b = 0; b < gralloc_backend_impl_count; b++) {
+		struct gralloc_backend *backend = dev->backends[b];
+		struct plan_candidate *c;
+
+		if (!backend || !backend->impl->exports_from_display)
+			continue;
+		c = add(plan, backend, "", opts->own_device);
+		if (!c)
+			return;
+		snprintf(plan->exclusive, sizeof(plan->exclusive), "%s", opts->own_device_why);
+		if (!check_backend(backend, desc, plan, c->reason, sizeof(c->reason)) &&
+		    !backend->impl->status(backend, opts->own_device, c->reason, sizeof(c->reason))) {
+			c->verdict = GRALLOC_VERDICT_FALLBACK;
+			snprintf(c->reason, sizeof(c->reason), "%s", opts->own_device_why);
+		}
+		return;
+	}
+}
+
 void gralloc_plan(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
 		  struct plan *plan)
+{
+	gralloc_plan_ex(dev, desc, NULL, plan);
+}
+
+void gralloc_plan_ex(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		     const struct plan_options *opts, struct plan *plan)
 {
 	const struct policy_order *order;
 	char names[POLICY_MAX_HEAPS][POLICY_NAME_MAX];
@@ -228,7 +264,10 @@ void gralloc_plan(struct gralloc_device *dev, const struct gralloc_buffer_desc *
 	memset(plan, 0, sizeof(*plan));
 	plan->cls = policy_classify(dev->policy, desc->usage, &plan->class_why);
 	order = &dev->policy->orders[plan->cls];
-	if (plan->cls != CLASS_PROTECTED)
+	plan->needs_dma_buf = opts && opts->needs_dma_buf;
+	if (plan->cls != CLASS_PROTECTED && opts && opts->own_device)
+		plan_own_device(dev, desc, opts, plan);
+	else if (plan->cls != CLASS_PROTECTED && !(opts && opts->consumers_known))
 		plan_must_serve(dev, desc, plan);
 
 	for (size_t i = 0; i < order->count; i++) {

@@ -31,7 +31,9 @@ struct gralloc_layout {
 struct gralloc_alloc_request {
 	const struct gralloc_buffer_desc *desc;
 	const char *heap_name; /* policy name; NULL for backends without heaps */
-	const char *heap_node; /* node name under the heap directory */
+	const char *heap_node; /* node name under the heap directory; for
+				* drm-dumb, the DRM device path (NULL: the
+				* default display) */
 	uint64_t size;         /* page rounded, > 0 */
 	const struct gralloc_layout *layout;
 };
@@ -136,6 +138,12 @@ int gralloc_desc_validate(const struct gralloc_buffer_desc *desc,
 int gralloc_layout_compute(const struct gralloc_buffer_desc *desc,
 			   const struct gralloc_format_info *format,
 			   struct gralloc_layout *out);
+/* Same, with rows and plane offsets aligned to at least min_align (a power
+ * of two, <= GRALLOC_MAX_MIN_ALIGN; 0 = the usage rules alone). */
+#define GRALLOC_MAX_MIN_ALIGN 4096u
+int gralloc_layout_compute_min(const struct gralloc_buffer_desc *desc,
+			       const struct gralloc_format_info *format, uint32_t min_align,
+			       struct gralloc_layout *out);
 
 /* checked arithmetic: 0 or -EOVERFLOW */
 static inline int gralloc_mul64(uint64_t a, uint64_t b, uint64_t *out)

@@ -43,18 +43,10 @@ bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *ou
 	return hit;
 }
 
-int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-		 struct routes *out)
+void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *out)
 {
-	struct plan *plan = malloc(sizeof(*plan));
-	struct route_cache *cache = dev->routes;
-	uint32_t slot;
-
-	if (!plan)
-		return -ENOMEM;
-	gralloc_plan(dev, desc, plan);
 	memset(out, 0, sizeof(*out));
-	out->usage = desc->usage;
+	out->usage = usage;
 	out->cls = plan->cls;
 	for (size_t i = 0; i < plan->count && out->count < ROUTE_MAX; i++) {
 		const struct plan_candidate *c = &plan->c[i];
@@ -67,6 +59,19 @@ int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *d
 		memcpy(r->heap, c->heap, sizeof(r->heap));
 		memcpy(r->node, c->node, sizeof(r->node));
 	}
+}
+
+int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		 struct routes *out)
+{
+	struct plan *plan = malloc(sizeof(*plan));
+	struct route_cache *cache = dev->routes;
+	uint32_t slot;
+
+	if (!plan)
+		return -ENOMEM;
+	gralloc_plan(dev, desc, plan);
+	routes_from_plan(plan, desc->usage, out);
 	free(plan);
 
 	pthread_mutex_lock(&dev->lock);

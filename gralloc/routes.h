@@ -35,6 +35,8 @@ struct route_cache {
 
 /* Copies the cached routes for `usage` into *out; false on a miss. */
 bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out);
+/* The usable candidates of a plan, in order, without caching. */
+void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *out);
 /* Plans `desc` afresh, stores the usable candidates in the cache and
  * copies them to *out. 0 or -ENOMEM. */
 int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,

@@ -61,6 +61,15 @@ GRALLOC_EXPORT int gralloc_kms_plane_supports(struct gralloc_kms *kms, uint32_t 
 GRALLOC_EXPORT int gralloc_kms_test_plane(struct gralloc_kms *kms, struct gralloc_buffer *buf,
 					  uint32_t plane_id, uint32_t crtc_id);
 
+struct gralloc_consumer;
+/* A consumer (see consumer.h) for `plane_id` of this device: the formats
+ * and modifiers of its IN_FORMATS, scanout usage, 64-byte rows, and, when
+ * the device cannot import foreign dma-bufs (probed with `dev`), memory of
+ * this device only. Destroy with gralloc_consumer_destroy(). */
+GRALLOC_EXPORT struct gralloc_consumer *
+gralloc_consumer_create_kms_plane(struct gralloc_kms *kms, uint32_t plane_id,
+				  struct gralloc_device *dev);
+
 /* Live GEM handles in this object's table (for leak checks). */
 GRALLOC_EXPORT size_t gralloc_kms_gem_handle_count(const struct gralloc_kms *kms);
 

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,54 @@ static inline bool find_card(const char *driver, char *path, size_t len)
 static inline bool in_guest(void)
 {
 	return getenv("GRALLOC_VM") != NULL;
+}
+
+/* Asks the rig's host side for a QEMU screendump of what the display shows
+ * (tests/vm/vm.py, ScreendumpRelay) and loads it as packed RGB. Returns the
+ * pixels (free() them) or NULL with a message; *w and *h get the size. */
+static inline uint8_t *screendump(const char *name, uint32_t *w, uint32_t *h)
+{
+	const char *out = getenv("GRALLOC_VM_OUT");
+	char path[512], done[600], req[512], magic[3] = { 0 };
+	uint8_t *rgb = NULL;
+	unsigned maxval = 0;
+	FILE *f;
+
+	if (!out) {
+		printf("#   no GRALLOC_VM_OUT: screendumps need the guest rig\n");
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/%s", out, name);
+	snprintf(done, sizeof(done), "%s.done", path);
+	snprintf(req, sizeof(req), "%s/screendump.request", out);
+	unlink(done);
+	f = fopen(req, "w");
+	if (!f || fprintf(f, "%s\n", name) < 0 || fclose(f)) {
+		printf("#   cannot write %s\n", req);
+		return NULL;
+	}
+	for (int i = 0; i < 300 && access(done, F_OK); i++)
+		usleep(100 * 1000);
+	if (access(done, F_OK)) {
+		printf("#   no screendump after 30 s (is the rig's relay running?)\n");
+		return NULL;
+	}
+	f = fopen(path, "rb");
+	if (!f || fscanf(f, "%2s %u %u %u", magic, w, h, &maxval) != 4 || strcmp(magic, "P6") ||
+	    maxval != 255 || *w == 0 || *h == 0 || *w > 8192 || *h > 8192 || fgetc(f) == EOF) {
+		printf("#   %s is not an 8-bit P6 PPM\n", path);
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	rgb = malloc((size_t)*w * *h * 3);
+	if (rgb && fread(rgb, 3, (size_t)*w * *h, f) != (size_t)*w * *h) {
+		printf("#   %s is truncated\n", path);
+		free(rgb);
+		rgb = NULL;
+	}
+	fclose(f);
+	return rgb;
 }
 
 #endif

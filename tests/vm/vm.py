@@ -25,6 +25,7 @@ import lzma
 import os
 import re
 import shlex
+import socket
 import shutil
 import signal
 import subprocess
@@ -119,11 +120,6 @@ def resolve_kernel_version():
         raise VmError(f'cannot resolve the kernel version from `apt-cache depends {HEADERS_META}`'
                       f' (run apt-get update?):\n{out.strip()}')
     return m.group(1)
-
-
-def deb_installed(pkg):
-    p = subprocess.run(['dpkg-query', '-W', '-f=${Status}', pkg], capture_output=True, text=True)
-    return p.returncode == 0 and 'install ok installed' in p.stdout
 
 
 def apt_install(pkgs, logfile):
@@ -476,9 +472,62 @@ class Tail:
             self.stream.flush()
 
 
+class ScreendumpRelay:
+    """Lets guest tests ask QEMU for a screendump, an oracle of what the
+    display shows.  A guest cannot reach the host's monitor socket, so it
+    writes `screendump.request` (holding a file name) into the out share;
+    this relay asks the monitor to dump to that name in the out share and
+    then writes `<name>.done`, which the guest waits for."""
+
+    REQUEST = 'screendump.request'
+
+    def __init__(self, out, monitor):
+        self.out, self.monitor = out, monitor
+
+    def __call__(self):
+        req = os.path.join(self.out, self.REQUEST)
+        try:
+            with open(req) as f:
+                name = f.read().strip()
+        except FileNotFoundError:
+            return
+        os.unlink(req)
+        status = 'ok'
+        if not re.fullmatch(r'[A-Za-z0-9._-]+\.ppm', name):
+            status = f'refused: bad name {name!r}'
+        else:
+            try:
+                self._dump(os.path.join(self.out, name))
+            except OSError as e:
+                status = f'failed: {e}'
+        with open(os.path.join(self.out, name + '.done.tmp'), 'w') as f:
+            f.write(status + '\n')
+        os.replace(os.path.join(self.out, name + '.done.tmp'),
+                   os.path.join(self.out, name + '.done'))
+
+    def _dump(self, path):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(self.monitor)
+            self._until_prompt(sock)
+            sock.sendall(f'screendump {path}\n'.encode())
+            self._until_prompt(sock)
+        if not os.path.exists(path):
+            raise OSError(f'QEMU wrote no {path}')
+
+    @staticmethod
+    def _until_prompt(sock):
+        buf = b''
+        while not buf.endswith(b'(qemu) '):
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise OSError('monitor closed')
+            buf += chunk
+
+
 def boot(cache, out, mode, monitor, timeout, boot_timeout, verbose=False, tail=None):
     cmd = qemu_command(cache, out, mode, monitor, interactive=False)
-    ticks = []
+    ticks = [ScreendumpRelay(out, monitor)]
     if verbose:
         ticks.append(Tail(os.path.join(out, 'console.log'), sys.stderr))
     if tail:

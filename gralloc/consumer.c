@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* Consumer-aware allocation: intersect what every consumer accepts, merge
+ * their alignment and placement, and allocate what all of them can use. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <drm_fourcc.h>
+
+#include "formats/formats.h"
+#include "gralloc/consumer_private.h"
+#include "gralloc/plan.h"
+
+struct gralloc_consumer *gralloc_consumer_new(const char *name)
+{
+	struct gralloc_consumer *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	gralloc_copy_name(c->name, sizeof(c->name), name);
+	c->any_format = true;
+	c->imports_foreign = true;
+	return c;
+}
+
+int gralloc_consumer_add_format(struct gralloc_consumer *c, uint32_t format, uint64_t modifier)
+{
+	struct gralloc_format_modifier *f;
+
+	if (c->num_formats % 64 == 0) {
+		f = realloc(c->formats, (c->num_formats + 64) * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		c->formats = f;
+	}
+	c->formats[c->num_formats++] = (struct gralloc_format_modifier){ format, modifier };
+	c->any_format = false;
+	return 0;
+}
+
+bool gralloc_consumer_accepts(const struct gralloc_consumer *c, uint32_t format,
+			      uint64_t modifier)
+{
+	if (c->any_format)
+		return modifier == DRM_FORMAT_MOD_LINEAR;
+	for (size_t i = 0; i < c->num_formats; i++)
+		if (c->formats[i].format == format && c->formats[i].modifier == modifier)
+			return true;
+	return false;
+}
+
+GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_create_cpu(void)
+{
+	struct gralloc_consumer *c = gralloc_consumer_new("the CPU");
+
+	if (!c)
+		errno = ENOMEM;
+	return c;
+}
+
+GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_create_process(void)
+{
+	/* Every backend hands out fds, so any memory crosses a socket; what
+	 * a process does with it is said by the usage bits. */
+	struct gralloc_consumer *c = gralloc_consumer_new("another process");
+
+	if (!c)
+		errno = ENOMEM;
+	return c;
+}
+
+GRALLOC_EXPORT void gralloc_consumer_destroy(struct gralloc_consumer *c)
+{
+	if (!c)
+		return;
+	if (c->destroy_priv)
+		c->destroy_priv(c->priv);
+	free(c->formats);
+	free(c);
+}
+
+GRALLOC_EXPORT const char *gralloc_consumer_name(const struct gralloc_consumer *c)
+{
+	return c ? c->name : "";
+}
+
+GRALLOC_EXPORT bool gralloc_consumer_imports_foreign(const struct gralloc_consumer *c)
+{
+	return c && c->imports_foreign;
+}
+
+/* Everything the consumers ask for, merged. */
+struct merged {
+	struct gralloc_buffer_desc desc; /* usage widened */
+	uint32_t align;
+	struct plan_options opts;
+	char why[448];
+	char names[512];
+};
+
+static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer *const *cs,
+		 size_t count, struct merged *m)
+{
+	const struct gralloc_consumer *owner = NULL;
+	const struct gralloc_format_info *f;
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	if (!desc || (count && !cs) || count > GRALLOC_MAX_CONSUMERS) {
+		gralloc_log(ERROR, "descriptor and 0..%d consumers required", GRALLOC_MAX_CONSUMERS);
+		return -EINVAL;
+	}
+	m->desc = *desc;
+	m->opts.consumers_known = true;
+	for (size_t i = 0; i < count; i++) {
+		const struct gralloc_consumer *c = cs[i];
+
+		if (!c) {
+			gralloc_log(ERROR, "consumer %zu is NULL", i);
+			return -EINVAL;
+		}
+		m->desc.usage |= c->usage;
+		if (c->stride_align > m->align)
+			m->align = c->stride_align;
+		if (c->plane_align > m->align)
+			m->align = c->plane_align;
+		m->opts.needs_dma_buf |= c->needs_dma_buf;
+		snprintf(m->names + strlen(m->names), sizeof(m->names) - strlen(m->names), "%s%s",
+			 i ? ", " : "", c->name);
+		if (c->imports_foreign)
+			continue;
+		if (!c->own_device[0]) {
+			gralloc_log(ERROR, "%s can use no memory gralloc allocates (%s)", c->name,
+				    c->why);
+			return -ENOTSUP;
+		}
+		if (owner && strcmp(owner->own_device, c->own_device)) {
+			gralloc_log(ERROR, "%s needs memory of %s and %s needs memory of %s: no "
+				    "buffer can serve both", owner->name, owner->own_device, c->name,
+				    c->own_device);
+			return -ENOTSUP;
+		}
+		owner = c;
+	}
+	ret = gralloc_desc_validate(&m->desc, &f);
+	if (ret)
+		return ret;
+	if (m->align & (m->align - 1) || m->align > GRALLOC_MAX_MIN_ALIGN) {
+		gralloc_log(ERROR, "consumers need %u-byte alignment; gralloc supports powers of "
+			    "two up to %u", m->align, GRALLOC_MAX_MIN_ALIGN);
+		return -ENOTSUP;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (!gralloc_consumer_accepts(cs[i], desc->format, DRM_FORMAT_MOD_LINEAR)) {
+			gralloc_log(ERROR, "%s cannot use %s with the LINEAR modifier", cs[i]->name,
+				    f->name);
+			return -ENOTSUP;
+		}
+	}
+	if (owner) {
+		snprintf(m->why, sizeof(m->why), "%.160s needs memory of %.100s (%.160s)",
+			 owner->name, owner->own_device, owner->why);
+		m->opts.own_device = owner->own_device;
+		m->opts.own_device_why = m->why;
+	}
+	return 0;
+}
+
+GRALLOC_EXPORT struct gralloc_buffer *
+gralloc_buffer_allocate_for(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+			    struct gralloc_consumer *const *consumers, size_t count)
+{
+	struct merged m;
+	struct gralloc_buffer *buf;
+	int ret = merge(desc, consumers, count, &m);
+
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	buf = gralloc_buffer_create(dev, &m.desc, m.align, &m.opts);
+	if (!buf && count) {
+		int err = errno;
+
+		gralloc_log(ERROR, "no memory for all of %s: %s", m.names, gralloc_last_error());
+		errno = err;
+	}
+	return buf;
+}
+
+GRALLOC_EXPORT struct gralloc_explanation *
+gralloc_explain_for(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		    struct gralloc_consumer *const *consumers, size_t count)
+{
+	struct merged m;
+	int ret = merge(desc, consumers, count, &m);
+
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	return gralloc_explain_ex(dev, &m.desc, m.align, &m.opts, m.names);
+}
