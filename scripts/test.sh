@@ -27,7 +27,7 @@ run_suites() { # label, dir, suites...
 	meson test -C "$dir" --print-errorlogs "${args[@]}" >"$dir/$label.log" 2>&1
 	tail -15 "$dir/$label.log"
 	cp "$dir/meson-logs/testlog.json" "$dir/$label.testlog.json" 2>/dev/null
-	logs+=("$label=$dir/$label.testlog.json")
+	logs+=("$label=$dir/$label.testlog.json${results:+:$results}")
 }
 
 if build build; then
@@ -47,7 +47,7 @@ if [ -f build/build.ninja ] && meson introspect build --tests | grep -q '"fuzz"'
 	run_suites fuzz build fuzz
 fi
 if [ -f build/build.ninja ]; then
-	run_suites vm build vm
+	results=build/vm-results run_suites vm build vm
 fi
 
 python3 scripts/summarize.py "${logs[@]}"

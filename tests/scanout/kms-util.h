@@ -3,6 +3,7 @@
 #ifndef GRALLOC_TEST_KMS_UTIL_H
 #define GRALLOC_TEST_KMS_UTIL_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,10 +61,24 @@ static inline uint8_t *screendump(const char *name, uint32_t *w, uint32_t *h)
 	snprintf(done, sizeof(done), "%s.done", path);
 	snprintf(req, sizeof(req), "%s/screendump.request", out);
 	unlink(done);
-	f = fopen(req, "w");
-	if (!f || fprintf(f, "%s\n", name) < 0 || fclose(f)) {
-		printf("#   cannot write %s\n", req);
-		return NULL;
+	/* A few tries: a 9p write to the host share has failed once in many
+	 * runs, and the oracle is worth a retry. */
+	for (int tries = 0;; tries++) {
+		int err;
+
+		bool ok;
+
+		f = fopen(req, "w");
+		ok = f && fprintf(f, "%s\n", name) > 0;
+		if (f && fclose(f))
+			ok = false;
+		if (ok)
+			break;
+		err = errno;
+		printf("#   cannot write %s: %s\n", req, strerror(err));
+		if (tries == 2)
+			return NULL;
+		usleep(100 * 1000);
 	}
 	for (int i = 0; i < 300 && access(done, F_OK); i++)
 		usleep(100 * 1000);
