@@ -724,12 +724,27 @@ def cmd_run(args):
             f.write(f'{name}\t{exe}\t{a}\n')
     monitor, montmp = monitor_path(out)
     write_job_env(out, monitor, test_timeout=args.test_timeout, cwd='/tmp')
+    retried = None
     try:
         state, rc = boot(cache, out, 'run', monitor, args.timeout, args.boot_timeout, verbose=args.verbose)
+        if not os.path.exists(os.path.join(out, 'runner-started')):
+            # The kernel died before any test ran (seen once in ~40 boots:
+            # an int3 Oops in early boot under TCG).  No result is lost by
+            # booting again; the first console is kept and the retry is
+            # reported, never hidden.
+            retried = os.path.join(out, 'console-first-boot.log')
+            os.replace(os.path.join(out, 'console.log'), retried)
+            log(f'guest never reached the test runner ({state}); booting once more, '
+                f'first console kept in {retried}')
+            state, rc = boot(cache, out, 'run', monitor, args.timeout, args.boot_timeout,
+                             verbose=args.verbose)
     finally:
         remove_monitor(monitor, montmp)
     results = collect(out, tests, state, rc, args.timeout)
     print_tap(results, out)
+    if retried:
+        print(f'# the first boot never reached the test runner and was retried; '
+              f'its console: {retried}')
     failed = [r[0] for r in results if r[1] == 'fail']
     counts = {s: sum(1 for r in results if r[1] == s) for s in ('pass', 'skip', 'fail')}
     log(f'{counts["pass"]} passed, {counts["skip"]} skipped, {counts["fail"]} failed; results in {out}')
