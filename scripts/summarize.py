@@ -60,7 +60,7 @@ def guest_counts(out, results):
 
 def count_entry(entry, results=None):
     out = entry.get("stdout") or ""
-    if results and entry.get("name") == "vm":
+    if results and (entry.get("name") or "").split(" / ")[-1] == "vm":
         p, f, s = guest_counts(out, results)
     else:
         p, f, s = tap_counts(out)

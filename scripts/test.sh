@@ -43,10 +43,8 @@ else
 	echo "sanitizer build failed"; setup_fail=1
 fi
 
-if [ -f build/build.ninja ] && meson introspect build --tests | grep -q '"fuzz"'; then
-	run_suites fuzz build fuzz
-fi
 if [ -f build/build.ninja ]; then
+	run_suites fuzz build fuzz
 	results=build/vm-results run_suites vm build vm
 fi
 
