@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "formats/formats.h"
-#include "gralloc/plan.h"
+#include "gralloc/routes.h"
 
 struct gralloc_explanation {
 	struct plan plan;
@@ -42,6 +42,11 @@ struct gralloc_explanation *gralloc_explain_ex(struct gralloc_device *dev,
 		return NULL;
 	}
 	gralloc_plan_ex(dev, desc, opts, &e->plan);
+	if (!opts) {
+		struct routes routes;
+
+		routes_store(dev, &e->plan, desc->usage, &routes);
+	}
 	gralloc_usage_to_string(desc->usage, usage, sizeof(usage));
 	snprintf(e->summary, sizeof(e->summary),
 		 "%s %ux%u usage %s: class %s (%s); %llu bytes in %u plane%s, "

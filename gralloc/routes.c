@@ -11,13 +11,22 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
-/* Caller holds dev->lock. One stat per allocation keeps "what is explained
- * is what happens" true when heap nodes come and go. */
+/* Caller holds dev->lock. Heap nodes come and go rarely (a module loaded
+ * at run time), and a stat per allocation costs as much as a small
+ * allocation's own work under emulation: look at most every 100 ms. The
+ * clock is the vDSO's, no system call. Explain refreshes its own usage's
+ * routes, so what it says is what the next allocation does. */
 static void drop_if_stale(struct gralloc_device *dev)
 {
 	struct route_cache *cache = dev->routes;
+	struct timespec now;
 	struct stat st;
 
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (cache->used && (now.tv_sec - cache->checked.tv_sec) * 1000000000L +
+				   (now.tv_nsec - cache->checked.tv_nsec) < 100000000L)
+		return;
+	cache->checked = now;
 	memset(&st, 0, sizeof(st));
 	stat(dev->heap_dir, &st);
 	if (same_time(&st.st_mtim, &cache->dir_mtime) && same_time(&st.st_ctim, &cache->dir_ctime))
@@ -65,14 +74,22 @@ int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *d
 		 struct routes *out)
 {
 	struct plan *plan = malloc(sizeof(*plan));
-	struct route_cache *cache = dev->routes;
-	uint32_t slot;
 
 	if (!plan)
 		return -ENOMEM;
 	gralloc_plan(dev, desc, plan);
-	routes_from_plan(plan, desc->usage, out);
+	routes_store(dev, plan, desc->usage, out);
 	free(plan);
+	return 0;
+}
+
+void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t usage,
+		  struct routes *out)
+{
+	struct route_cache *cache = dev->routes;
+	uint32_t slot;
+
+	routes_from_plan(plan, usage, out);
 
 	pthread_mutex_lock(&dev->lock);
 	for (slot = 0; slot < cache->used; slot++)
@@ -87,5 +104,4 @@ int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *d
 	}
 	cache->entries[slot] = *out;
 	pthread_mutex_unlock(&dev->lock);
-	return 0;
 }

@@ -29,6 +29,7 @@ struct route_cache {
 	/* The heap directory's change stamp when the routes were planned: a
 	 * node added or removed (a heap module loaded later) changes it. */
 	struct timespec dir_mtime, dir_ctime;
+	struct timespec checked; /* CLOCK_MONOTONIC_COARSE of the last stat */
 	uint32_t used, next;
 	struct routes entries[ROUTE_CACHE_SIZE];
 };
@@ -37,6 +38,11 @@ struct route_cache {
 bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out);
 /* The usable candidates of a plan, in order, without caching. */
 void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *out);
+/* Stores the usable candidates of a fresh plan for `usage` in the cache
+ * (explain does this, so the next allocation follows what it said) and
+ * copies them to *out. */
+void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t usage,
+		  struct routes *out);
 /* Plans `desc` afresh, stores the usable candidates in the cache and
  * copies them to *out. 0 or -ENOMEM. */
 int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
