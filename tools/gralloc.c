@@ -18,6 +18,8 @@ static const struct cli_command commands[] = {
 	  "[--json | --markdown]" },
 	{ "bench", cmd_bench, "time allocation and CPU locking against raw kernel calls",
 	  "[--quick] [--heap NAME] [--json]" },
+	{ "demo", cmd_demo, "scan out animated frames drawn through lock/unlock (zero copy)",
+	  "[--device /dev/dri/cardN | --driver NAME] [--frames N] [--output FILE.png] [--copy]" },
 	{ "help", cmd_help, "list commands, or show one command's usage", "[COMMAND]" },
 };
 

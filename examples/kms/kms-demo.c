@@ -18,6 +18,7 @@
 #include <gralloc/gralloc.h>
 #include <gralloc/kms.h>
 
+#include "demo.h"
 #include "modeset.h"
 #include "pattern.h"
 #include "png.h"
@@ -232,7 +233,7 @@ static void usage(FILE *f)
 		   "                [--output frame.png] [--copy]\n");
 }
 
-int main(int argc, char **argv)
+int kms_demo_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, 'd' },
@@ -248,6 +249,7 @@ int main(int argc, char **argv)
 	char *end;
 	int c;
 
+	optind = 1; /* the CLI may have used getopt already */
 	while ((c = getopt_long(argc, argv, "d:D:n:o:ch", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.device = optarg; break;

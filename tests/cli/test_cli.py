@@ -264,6 +264,17 @@ def info_fake_heap_is_not_usable():
 
 
 @test
+def demo_needs_a_display():
+    # This host has no /dev/dri: the demo says so instead of crashing.
+    rc, out, err = run('demo', '--frames', '1')
+    check_failed(rc, err, 1)
+    check('no KMS device' in err, err)
+    rc, out, err = run('demo', '--frames', 'lots')
+    check_failed(rc, err, 2)
+    check('--frames lots' in err, err)
+
+
+@test
 def bad_config_names_file_and_line():
     path = os.path.join(TMP.name, 'bad.conf')
     with open(path, 'w') as f:

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/* GL renders straight into scanout memory: gralloc allocates for both the
+ * EGL display and the display's plane, GL draws a cube into an FBO over
+ * the buffer's EGLImage, and atomic page flips show the same memory.
+ * Nothing is copied between GL and the display. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include <gralloc/consumer.h>
+#include <gralloc/egl.h>
+#include <gralloc/gralloc.h>
+#include <gralloc/kms.h>
+
+#include "cube.h"
+#include "gbm-egl.h"
+#include "modeset.h"
+#include "png.h"
+
+#define NUM_BUFFERS 2
+
+struct options {
+	const char *device, *driver, *output;
+	unsigned frames;
+};
+
+struct frame_buffer {
+	struct gralloc_buffer *buf;
+	struct gralloc_egl_image *image;
+	uint32_t fb_id;
+	GLuint fbo, color, depth;
+	GLenum color_type;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int find_device(const char *driver, char *path, size_t len)
+{
+	for (int i = 0; i < 16; i++) {
+		drmVersionPtr v;
+		drmModeResPtr res;
+		bool match;
+		int fd;
+
+		snprintf(path, len, "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		res = drmModeGetResources(fd);
+		match = v && res && res->count_connectors > 0 &&
+			(!driver || !strcmp(v->name, driver));
+		drmFreeVersion(v);
+		drmModeFreeResources(res);
+		close(fd);
+		if (match)
+			return 0;
+	}
+	fprintf(stderr, "egl-demo: no KMS device%s%s found in /dev/dri\n",
+		driver ? " with driver " : "", driver ? driver : "");
+	return -ENODEV;
+}
+
+static void print_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+			  struct gralloc_consumer *const *consumers, size_t n)
+{
+	static const char *const verdicts[] = { "selected", "fallback", "skipped" };
+	struct gralloc_explanation *e = gralloc_explain_for(dev, desc, consumers, n);
+
+	for (size_t i = 0; i < n; i++)
+		printf("consumer: %s%s\n", gralloc_consumer_name(consumers[i]),
+		       gralloc_consumer_imports_foreign(consumers[i])
+			       ? "" : " (cannot import foreign dma-bufs)");
+	if (!e) {
+		printf("explain: %s\n", gralloc_last_error());
+		return;
+	}
+	printf("policy: %s\n", gralloc_explanation_summary(e));
+	for (size_t i = 0; i < gralloc_explanation_count(e); i++) {
+		struct gralloc_candidate c;
+
+		gralloc_explanation_get(e, i, &c);
+		printf("  %-8s %-9s %-10s %s\n", verdicts[c.verdict], c.backend, c.heap, c.reason);
+	}
+	gralloc_explanation_destroy(e);
+}
+
+/* The EGLImage as colour, plus a depth renderbuffer for the cube. */
+static int make_target(struct gralloc_egl *egl, struct frame_buffer *fb, uint32_t w, uint32_t h)
+{
+	fb->image = gralloc_egl_image_create(egl, fb->buf, NULL);
+	if (!fb->image || gralloc_egl_image_framebuffer(fb->image, &fb->fbo, &fb->color,
+							&fb->color_type))
+		return -1;
+	glGenRenderbuffers(1, &fb->depth);
+	glBindRenderbuffer(GL_RENDERBUFFER, fb->depth);
+	glRenderbufferStorage(GL_RENDERBUFFER, GL_DEPTH_COMPONENT16, (GLsizei)w, (GLsizei)h);
+	glBindRenderbuffer(GL_RENDERBUFFER, 0);
+	glBindFramebuffer(GL_FRAMEBUFFER, fb->fbo);
+	glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER, fb->depth);
+	if (glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
+		fprintf(stderr, "egl-demo: framebuffer with depth is incomplete\n");
+		return -1;
+	}
+	glBindFramebuffer(GL_FRAMEBUFFER, 0);
+	return 0;
+}
+
+static void release_target(struct frame_buffer *fb)
+{
+	if (fb->fbo)
+		glDeleteFramebuffers(1, &fb->fbo);
+	if (fb->depth)
+		glDeleteRenderbuffers(1, &fb->depth);
+	if (fb->color)
+		fb->color_type == GL_RENDERBUFFER ? glDeleteRenderbuffers(1, &fb->color)
+						  : glDeleteTextures(1, &fb->color);
+	gralloc_egl_image_destroy(fb->image);
+	fb->image = NULL;
+}
+
+static int save_png(struct gralloc_buffer *buf, const char *path)
+{
+	struct gralloc_buffer_info info;
+	void *pixels;
+	int ret = gralloc_buffer_lock(buf, GRALLOC_USAGE_CPU_READ_OFTEN, NULL, &pixels);
+
+	if (ret)
+		return ret;
+	gralloc_buffer_describe(buf, &info);
+	ret = png_write_xrgb8888(path, pixels, info.width, info.height, info.planes[0].stride);
+	gralloc_buffer_unlock(buf);
+	return ret;
+}
+
+static int run(const struct options *o, const char *path)
+{
+	struct gralloc_device_options dopts = { .display_path = path };
+	struct frame_buffer fbs[NUM_BUFFERS] = { 0 };
+	struct gralloc_consumer *consumers[2] = { 0 };
+	struct gralloc_device *dev = NULL;
+	struct gralloc_egl *egl = NULL;
+	struct gralloc_kms *kms;
+	struct gralloc_buffer_info info;
+	struct gbm_egl g = { .fd = -1 };
+	struct cube cube = { 0 };
+	struct modeset m = { 0 };
+	uint32_t w, h, shown = 0;
+	size_t num_consumers = 0;
+	double t0, t1;
+	int ret;
+
+	/* Opening the node first makes us DRM master on it; GBM gets a
+	 * description of its own. */
+	kms = gralloc_kms_open(path);
+	if (!kms) {
+		fprintf(stderr, "egl-demo: %s: %s\n", path, gralloc_last_error());
+		return 1;
+	}
+	ret = modeset_init(&m, gralloc_kms_get_fd(kms));
+	if (ret)
+		goto out;
+	w = m.mode.hdisplay;
+	h = m.mode.vdisplay;
+	ret = gbm_egl_init(&g, path);
+	if (ret)
+		goto out;
+	dev = gralloc_device_create(&dopts);
+	egl = gralloc_egl_create(g.dpy, path);
+	if (!dev || !egl || cube_init(&cube)) {
+		ret = -ENODEV;
+		fprintf(stderr, "egl-demo: %s\n", gralloc_last_error());
+		goto out;
+	}
+	printf("display: %s (%s), mode %ux%u@%u, EGL driver %s, GL renderer %s\n", path,
+	       gralloc_kms_driver_name(kms), w, h, m.mode.vrefresh, gralloc_egl_driver_name(egl),
+	       (const char *)glGetString(GL_RENDERER));
+
+	consumers[num_consumers++] = gralloc_egl_create_consumer(egl);
+	consumers[num_consumers++] = gralloc_consumer_create_kms_plane(kms, m.plane_id, dev);
+	for (size_t i = 0; i < num_consumers; i++) {
+		if (!consumers[i]) {
+			ret = -errno;
+			fprintf(stderr, "egl-demo: consumer: %s\n", gralloc_last_error());
+			goto out;
+		}
+	}
+	const struct gralloc_buffer_desc desc = {
+		.width = w, .height = h, .format = DRM_FORMAT_XRGB8888,
+		.usage = GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_GPU_RENDER_TARGET |
+			 GRALLOC_USAGE_CPU_READ_RARELY,
+		.name = "egl-demo",
+	};
+	print_explain(dev, &desc, consumers, num_consumers);
+	for (int i = 0; i < NUM_BUFFERS; i++) {
+		fbs[i].buf = gralloc_buffer_allocate_for(dev, &desc, consumers, num_consumers);
+		if (!fbs[i].buf) {
+			ret = -errno;
+			fprintf(stderr, "egl-demo: allocate: %s\n", gralloc_last_error());
+			goto out;
+		}
+		ret = gralloc_kms_add_framebuffer(kms, fbs[i].buf, &fbs[i].fb_id);
+		if (!ret && make_target(egl, &fbs[i], w, h))
+			ret = -EIO;
+		if (ret) {
+			fprintf(stderr, "egl-demo: buffer %d: %s\n", i, gralloc_last_error());
+			goto out;
+		}
+	}
+	gralloc_buffer_describe(fbs[0].buf, &info);
+	printf("buffers: %s%s%s, stride %u, %llu bytes, fb %u/%u, GL %s, zero copy\n",
+	       info.backend, info.heap[0] ? " heap " : "", info.heap, info.planes[0].stride,
+	       (unsigned long long)info.size, fbs[0].fb_id, fbs[1].fb_id,
+	       fbs[0].color_type == GL_RENDERBUFFER ? "renderbuffer" : "texture");
+
+	t0 = now_ms();
+	for (uint32_t frame = 0; frame < o->frames; frame++) {
+		uint32_t back = frame % NUM_BUFFERS;
+
+		glBindFramebuffer(GL_FRAMEBUFFER, fbs[back].fbo);
+		cube_draw(&cube, frame, w, h);
+		/* The display reads the memory as soon as it flips: GL must
+		 * be done with it (no fences on kms_swrast). */
+		glFinish();
+		ret = modeset_show(&m, fbs[back].fb_id, frame > 0);
+		if (!ret)
+			ret = modeset_wait_flip(&m, 2000);
+		if (ret) {
+			fprintf(stderr, "egl-demo: frame %u: %s\n", frame, strerror(-ret));
+			goto out;
+		}
+		shown = back;
+	}
+	glBindFramebuffer(GL_FRAMEBUFFER, 0);
+	t1 = now_ms();
+	if (o->frames)
+		printf("frames: %u, %.2f ms per frame\n", o->frames, (t1 - t0) / o->frames);
+	if (o->output && o->frames) {
+		ret = save_png(fbs[shown].buf, o->output);
+		if (ret)
+			fprintf(stderr, "egl-demo: %s: %s\n", o->output, strerror(-ret));
+		else
+			printf("wrote %s (frame %u as scanned out)\n", o->output, o->frames - 1);
+	}
+out:
+	modeset_finish(&m);
+	for (int i = 0; i < NUM_BUFFERS; i++)
+		release_target(&fbs[i]);
+	cube_finish(&cube);
+	for (size_t i = 0; i < num_consumers; i++)
+		gralloc_consumer_destroy(consumers[i]);
+	gralloc_egl_destroy(egl);
+	/* Framebuffers go with the kms object, then the memory. */
+	gralloc_kms_destroy(kms);
+	gralloc_device_destroy(dev);
+	if (g.fd >= 0)
+		gbm_egl_finish(&g);
+	return ret ? 1 : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: egl-demo [--device /dev/dri/cardN | --driver vkms|virtio_gpu]\n"
+		   "                [--frames N] [--output frame.png]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "driver", required_argument, NULL, 'D' },
+		{ "frames", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct options o = { .frames = 120 };
+	char path[64];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:D:n:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.device = optarg; break;
+		case 'D': o.driver = optarg; break;
+		case 'o': o.output = optarg; break;
+		case 'n': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || n > 1000000) {
+				fprintf(stderr, "egl-demo: --frames %s: expected 0..1000000\n", optarg);
+				return 2;
+			}
+			o.frames = (unsigned)n;
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "egl-demo: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (o.device)
+		snprintf(path, sizeof(path), "%s", o.device);
+	else if (find_device(o.driver, path, sizeof(path)))
+		return 1;
+	return run(&o, path);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* The EGL display as an allocation consumer: what it imports, and where
+ * its memory must come from. */
+#include <stdio.h>
+#include <string.h>
+
+#include <drm_fourcc.h>
+
+#include "egl_private.h"
+
+/* Hardware drivers want rows aligned for their texture units; 256 bytes
+ * covers the common ones (AMD 256, Intel 64, Mali 64). Software reads any
+ * pitch. */
+#define HW_STRIDE_ALIGN 256
+
+GRALLOC_EXPORT struct gralloc_consumer *gralloc_egl_create_consumer(const struct gralloc_egl *egl)
+{
+	struct gralloc_consumer *c;
+	char name[sizeof(egl->driver) + sizeof(egl->device) + 32];
+
+	if (!egl) {
+		gralloc_log(ERROR, "egl must not be NULL");
+		errno = EINVAL;
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "EGL display (%s)%s%s",
+		 egl->driver[0] ? egl->driver : "unknown driver", egl->device[0] ? " on " : "",
+		 egl->device);
+	c = gralloc_consumer_new(name);
+	if (!c)
+		return NULL;
+	c->usage = GRALLOC_USAGE_GPU_TEXTURE;
+	c->any_format = false;
+	c->needs_dma_buf = true;
+	c->imports_foreign = egl->imports_foreign;
+	c->stride_align = egl->imports_foreign ? HW_STRIDE_ALIGN : 0;
+	egl_copy(c->why, sizeof(c->why), egl->why);
+	if (!egl->imports_foreign)
+		egl_copy(c->own_device, sizeof(c->own_device), egl->device);
+	for (size_t i = 0; i < egl->num_formats; i++) {
+		if (gralloc_consumer_add_format(c, egl->formats[i].format,
+						egl->formats[i].modifier)) {
+			gralloc_consumer_destroy(c);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	return c;
+}
+
+GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_create_egl(EGLDisplay dpy,
+								   const char *drm_device_path)
+{
+	struct gralloc_egl *egl = gralloc_egl_create(dpy, drm_device_path);
+	struct gralloc_consumer *c;
+	int err;
+
+	if (!egl)
+		return NULL;
+	c = gralloc_egl_create_consumer(egl);
+	err = errno;
+	gralloc_egl_destroy(egl);
+	errno = err;
+	return c;
+}
