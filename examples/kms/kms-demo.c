@@ -48,29 +48,10 @@ static double cpu_ms(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
-/* A card node whose driver is `driver`, or the first one with KMS. */
 static int find_device(const char *driver, char *path, size_t len)
 {
-	for (int i = 0; i < 16; i++) {
-		drmVersionPtr v;
-		drmModeResPtr res;
-		bool match;
-		int fd;
-
-		snprintf(path, len, "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		res = drmModeGetResources(fd);
-		match = v && res && res->count_connectors > 0 &&
-			(!driver || !strcmp(v->name, driver));
-		drmFreeVersion(v);
-		drmModeFreeResources(res);
-		close(fd);
-		if (match)
-			return 0;
-	}
+	if (!drm_find_card(driver, path, len))
+		return 0;
 	fprintf(stderr, "kms-demo: no KMS device%s%s found in /dev/dri\n",
 		driver ? " with driver " : "", driver ? driver : "");
 	return -ENODEV;

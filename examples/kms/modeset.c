@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,32 @@
 #include <xf86drm.h>
 
 #include "modeset.h"
+
+int drm_find_card(const char *driver, char *path, size_t len)
+{
+	for (int i = 0; i < 16; i++) {
+		drmVersionPtr v;
+		drmModeResPtr res = NULL;
+		bool match;
+		int fd;
+
+		snprintf(path, len, "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		if (driver)
+			match = v && !strcmp(v->name, driver);
+		else
+			match = (res = drmModeGetResources(fd)) && res->count_connectors > 0;
+		drmFreeVersion(v);
+		drmModeFreeResources(res);
+		close(fd);
+		if (match)
+			return 0;
+	}
+	return -ENODEV;
+}
 
 static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name)
 {

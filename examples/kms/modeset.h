@@ -5,9 +5,15 @@
 #define GRALLOC_EXAMPLE_MODESET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <xf86drmMode.h>
+
+/* Path of the card node driven by `driver` (its drmGetVersion name), or
+ * with NULL the first card that has connectors: card numbers follow probe
+ * order, which is not stable. Returns 0 or -ENODEV. */
+int drm_find_card(const char *driver, char *path, size_t len);
 
 struct modeset {
 	int fd; /* borrowed */

@@ -18,6 +18,8 @@
 
 #include <xf86drm.h>
 
+#include "modeset.h"
+
 #include "test.h"
 
 #define GUEST_HEAP_DIR "/dev/dma_heap"
@@ -100,32 +102,11 @@ static inline int guest_fdinfo(int fd, const char *key, char *out, size_t len)
 	return ret;
 }
 
-/* Path of the DRM card driven by `driver` (drmGetVersion name), never by
- * card number: the probe order of virtio-gpu, vgem and vkms is not stable.
- * Returns 0 or -1. */
+/* Path of the DRM card driven by `driver`, never by card number (probe
+ * order is not stable). Returns 0 or -1. */
 static inline int guest_drm_path(const char *driver, char *path, size_t len)
 {
-	glob_t g;
-	int found = -1;
-
-	if (glob("/dev/dri/card*", 0, NULL, &g))
-		return -1;
-	for (size_t i = 0; i < g.gl_pathc && found < 0; i++) {
-		int fd = open(g.gl_pathv[i], O_RDWR | O_CLOEXEC);
-		drmVersionPtr v;
-
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && v->name && !strcmp(v->name, driver)) {
-			snprintf(path, len, "%s", g.gl_pathv[i]);
-			found = 0;
-		}
-		drmFreeVersion(v);
-		close(fd);
-	}
-	globfree(&g);
-	return found;
+	return drm_find_card(driver, path, len) ? -1 : 0;
 }
 
 /* Opens the card of `driver`: a new fd (caller closes) or -1. */

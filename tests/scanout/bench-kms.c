@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	void *scratch;
 	int raw_fd, ret = 1;
 
-	if (!find_card("vkms", path, sizeof(path))) {
+	if (drm_find_card("vkms", path, sizeof(path))) {
 		printf("no vkms device: run in the guest rig\n");
 		return in_guest() ? 1 : 77;
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by the scanout tests and benchmark: find a DRM device by driver. */
+/* Shared by the scanout tests and benchmark: guest detection, screendumps. */
 #ifndef GRALLOC_TEST_KMS_UTIL_H
 #define GRALLOC_TEST_KMS_UTIL_H
 
@@ -14,27 +14,7 @@
 
 #include <xf86drm.h>
 
-/* Path of the card node driven by `driver`; false if there is none. */
-static inline bool find_card(const char *driver, char *path, size_t len)
-{
-	for (int i = 0; i < 16; i++) {
-		drmVersionPtr v;
-		bool match;
-		int fd;
-
-		snprintf(path, len, "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		match = v && !strcmp(v->name, driver);
-		drmFreeVersion(v);
-		close(fd);
-		if (match)
-			return true;
-	}
-	return false;
-}
+#include "modeset.h"
 
 /* In the guest a missing device is a failure; elsewhere a reason to skip. */
 static inline bool in_guest(void)

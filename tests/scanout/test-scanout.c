@@ -30,7 +30,7 @@ struct fixture {
 static bool fixture_init(struct fixture *f, const char *driver, bool with_modeset)
 {
 	memset(f, 0, sizeof(*f));
-	if (!find_card(driver, f->path, sizeof(f->path))) {
+	if (drm_find_card(driver, f->path, sizeof(f->path))) {
 		if (in_guest()) {
 			printf("#   no %s device in the guest\n", driver);
 			test_failed_flag = true;
