@@ -181,7 +181,7 @@ gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_
 	return gralloc_buffer_create(dev, desc, 0, NULL);
 }
 
-void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
+GRALLOC_EXPORT void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
 {
 	pthread_mutex_lock(&buf->lock);
 	att->next = buf->attachments;
@@ -189,7 +189,7 @@ void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment
 	pthread_mutex_unlock(&buf->lock);
 }
 
-bool gralloc_buffer_detach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
+GRALLOC_EXPORT bool gralloc_buffer_detach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
 {
 	bool found = false;
 

@@ -12,7 +12,7 @@
 #include "gralloc/consumer_private.h"
 #include "gralloc/plan.h"
 
-struct gralloc_consumer *gralloc_consumer_new(const char *name)
+GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_new(const char *name)
 {
 	struct gralloc_consumer *c = calloc(1, sizeof(*c));
 
@@ -24,7 +24,8 @@ struct gralloc_consumer *gralloc_consumer_new(const char *name)
 	return c;
 }
 
-int gralloc_consumer_add_format(struct gralloc_consumer *c, uint32_t format, uint64_t modifier)
+GRALLOC_EXPORT int gralloc_consumer_add_format(struct gralloc_consumer *c, uint32_t format,
+					   uint64_t modifier)
 {
 	struct gralloc_format_modifier *f;
 

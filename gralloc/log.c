@@ -25,7 +25,7 @@ static enum gralloc_log_level threshold(void)
 	return GRALLOC_LOG_SILENT;
 }
 
-void gralloc_log_message(enum gralloc_log_level level, const char *func, int line,
+GRALLOC_EXPORT void gralloc_log_message(enum gralloc_log_level level, const char *func, int line,
 			 const char *fmt, ...)
 {
 	static const char *const names[] = { "", "error", "info", "debug" };

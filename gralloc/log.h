@@ -9,7 +9,10 @@ enum gralloc_log_level {
 	GRALLOC_LOG_DEBUG,
 };
 
-void gralloc_log_message(enum gralloc_log_level level, const char *func, int line,
+#include "gralloc/gralloc.h"
+
+/* Exported for add-on libraries (module interface, see private.h). */
+GRALLOC_EXPORT void gralloc_log_message(enum gralloc_log_level level, const char *func, int line,
 			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* The one logging macro. Errors are also kept as the thread's last error,

@@ -119,9 +119,14 @@ struct gralloc_buffer {
 	struct gralloc_attachment *attachments; /* guarded by lock */
 };
 
-void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment *att);
+/* The module interface: exported from libgralloc (headers not installed)
+ * for this project's own add-on libraries such as libgralloc-egl, which
+ * must share the core's state rather than link a copy of it. */
+GRALLOC_EXPORT void gralloc_buffer_attach(struct gralloc_buffer *buf,
+					  struct gralloc_attachment *att);
 /* Unlinks att if still attached; returns whether it was. */
-bool gralloc_buffer_detach(struct gralloc_buffer *buf, struct gralloc_attachment *att);
+GRALLOC_EXPORT bool gralloc_buffer_detach(struct gralloc_buffer *buf,
+					  struct gralloc_attachment *att);
 
 /* buffer.c: gives buf an id, initialises its lock and makes it known to
  * dev so that free() accepts it. buf must be fully built (fds, layout,

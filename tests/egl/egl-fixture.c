@@ -36,7 +36,7 @@ int egl_fixture_init(struct egl_fixture *f, const char *driver)
 	memset(f, 0, sizeof(*f));
 	f->driver = driver;
 	f->g.fd = -1;
-	if (!find_card(driver, f->path, sizeof(f->path))) {
+	if (drm_find_card(driver, f->path, sizeof(f->path))) {
 		snprintf(f->error, sizeof(f->error), "no %s DRM device", driver);
 		return -1;
 	}
