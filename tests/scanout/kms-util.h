@@ -28,7 +28,7 @@ static inline bool in_guest(void)
 static inline uint8_t *screendump(const char *name, uint32_t *w, uint32_t *h)
 {
 	const char *out = getenv("GRALLOC_VM_OUT");
-	char path[512], done[600], req[512], magic[3] = { 0 };
+	char path[512], done[600], req[512], tmp[600], magic[3] = { 0 };
 	uint8_t *rgb = NULL;
 	unsigned maxval = 0;
 	FILE *f;
@@ -40,6 +40,7 @@ static inline uint8_t *screendump(const char *name, uint32_t *w, uint32_t *h)
 	snprintf(path, sizeof(path), "%s/%s", out, name);
 	snprintf(done, sizeof(done), "%s.done", path);
 	snprintf(req, sizeof(req), "%s/screendump.request", out);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", req);
 	unlink(done);
 	/* A few tries: a 9p write to the host share has failed once in many
 	 * runs, and the oracle is worth a retry. */
@@ -48,9 +49,12 @@ static inline uint8_t *screendump(const char *name, uint32_t *w, uint32_t *h)
 
 		bool ok;
 
-		f = fopen(req, "w");
+		/* Renamed into place: the host must never read it half-written. */
+		f = fopen(tmp, "w");
 		ok = f && fprintf(f, "%s\n", name) > 0;
 		if (f && fclose(f))
+			ok = false;
+		if (ok && rename(tmp, req))
 			ok = false;
 		if (ok)
 			break;

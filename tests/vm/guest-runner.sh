@@ -11,6 +11,9 @@ OUT=${GRALLOC_VM_OUT:?not set}
 # job.env is written by vm.py on the host (already shell-quoted).
 . "$OUT/job.env"
 export GRALLOC_VM GRALLOC_VM_OUT GRALLOC_VM_MONITOR
+for v in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+    eval "[ -n \"\${$v+x}\" ]" && export "$v"
+done
 export XDG_RUNTIME_DIR=/run/user/0
 mkdir -p /run/user && mkdir -m 700 "$XDG_RUNTIME_DIR"
 

@@ -364,6 +364,9 @@ def qemu_command(cache, out, mode, monitor, interactive):
     return cmd
 
 
+SANITIZER_ENV = ('ASAN_OPTIONS', 'LSAN_OPTIONS', 'UBSAN_OPTIONS')
+
+
 def write_job_env(out, monitor, test_timeout=120, cwd=None):
     env = {
         'GRALLOC_VM': '1',
@@ -375,6 +378,11 @@ def write_job_env(out, monitor, test_timeout=120, cwd=None):
     }
     size = shutil.get_terminal_size((80, 24))
     env['GVM_COLS'], env['GVM_ROWS'] = str(size.columns), str(size.lines)
+    # A sanitizer build of the tests runs in the guest with the host's
+    # sanitizer settings (suppression files are host paths, visible there).
+    for k in SANITIZER_ENV:
+        if k in os.environ:
+            env[k] = os.environ[k]
     with open(os.path.join(out, 'job.env'), 'w') as f:
         for k, v in env.items():
             f.write(f'{k}={shlex.quote(v)}\n')
@@ -475,7 +483,8 @@ class Tail:
 class ScreendumpRelay:
     """Lets guest tests ask QEMU for a screendump, an oracle of what the
     display shows.  A guest cannot reach the host's monitor socket, so it
-    writes `screendump.request` (holding a file name) into the out share;
+    writes `screendump.request` (holding a file name; written under another
+    name and renamed, so it is never seen half-written) into the out share;
     this relay asks the monitor to dump to that name in the out share and
     then writes `<name>.done`, which the guest waits for."""
 
@@ -491,6 +500,8 @@ class ScreendumpRelay:
                 name = f.read().strip()
         except FileNotFoundError:
             return
+        if not name:
+            return  # still being written: look again at the next tick
         os.unlink(req)
         status = 'ok'
         if not re.fullmatch(r'[A-Za-z0-9._-]+\.ppm', name):
