@@ -4,12 +4,9 @@
  * the buffer's EGLImage, and atomic page flips show the same memory.
  * Nothing is copied between GL and the display. */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -23,15 +20,10 @@
 
 #include "cube.h"
 #include "gbm-egl.h"
+#include "demo-common.h"
 #include "modeset.h"
-#include "png.h"
 
 #define NUM_BUFFERS 2
-
-struct options {
-	const char *device, *driver, *output;
-	unsigned frames;
-};
 
 struct frame_buffer {
 	struct gralloc_buffer *buf;
@@ -41,66 +33,6 @@ struct frame_buffer {
 	GLenum color_type;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int find_device(const char *driver, char *path, size_t len)
-{
-	for (int i = 0; i < 16; i++) {
-		drmVersionPtr v;
-		drmModeResPtr res;
-		bool match;
-		int fd;
-
-		snprintf(path, len, "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		res = drmModeGetResources(fd);
-		match = v && res && res->count_connectors > 0 &&
-			(!driver || !strcmp(v->name, driver));
-		drmFreeVersion(v);
-		drmModeFreeResources(res);
-		close(fd);
-		if (match)
-			return 0;
-	}
-	fprintf(stderr, "egl-demo: no KMS device%s%s found in /dev/dri\n",
-		driver ? " with driver " : "", driver ? driver : "");
-	return -ENODEV;
-}
-
-static void print_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-			  struct gralloc_consumer *const *consumers, size_t n)
-{
-	static const char *const verdicts[] = { "selected", "fallback", "skipped" };
-	struct gralloc_explanation *e = gralloc_explain_for(dev, desc, consumers, n);
-
-	for (size_t i = 0; i < n; i++)
-		printf("consumer: %s%s\n", gralloc_consumer_name(consumers[i]),
-		       gralloc_consumer_imports_foreign(consumers[i])
-			       ? "" : " (cannot import foreign dma-bufs)");
-	if (!e) {
-		printf("explain: %s\n", gralloc_last_error());
-		return;
-	}
-	printf("policy: %s\n", gralloc_explanation_summary(e));
-	for (size_t i = 0; i < gralloc_explanation_count(e); i++) {
-		struct gralloc_candidate c;
-
-		gralloc_explanation_get(e, i, &c);
-		printf("  %-8s %-9s %-10s %s\n", verdicts[c.verdict], c.backend, c.heap, c.reason);
-	}
-	gralloc_explanation_destroy(e);
-}
-
-/* The EGLImage as colour, plus a depth renderbuffer for the cube. */
 static int make_target(struct gralloc_egl *egl, struct frame_buffer *fb, uint32_t w, uint32_t h)
 {
 	fb->image = gralloc_egl_image_create(egl, fb->buf, NULL);
@@ -134,21 +66,7 @@ static void release_target(struct frame_buffer *fb)
 	fb->image = NULL;
 }
 
-static int save_png(struct gralloc_buffer *buf, const char *path)
-{
-	struct gralloc_buffer_info info;
-	void *pixels;
-	int ret = gralloc_buffer_lock(buf, GRALLOC_USAGE_CPU_READ_OFTEN, NULL, &pixels);
-
-	if (ret)
-		return ret;
-	gralloc_buffer_describe(buf, &info);
-	ret = png_write_xrgb8888(path, pixels, info.width, info.height, info.planes[0].stride);
-	gralloc_buffer_unlock(buf);
-	return ret;
-}
-
-static int run(const struct options *o, const char *path)
+static int run(const struct demo_options *o, const char *path)
 {
 	struct gralloc_device_options dopts = { .display_path = path };
 	struct frame_buffer fbs[NUM_BUFFERS] = { 0 };
@@ -206,7 +124,7 @@ static int run(const struct options *o, const char *path)
 			 GRALLOC_USAGE_CPU_READ_RARELY,
 		.name = "egl-demo",
 	};
-	print_explain(dev, &desc, consumers, num_consumers);
+	demo_print_explanation(dev, &desc, consumers, num_consumers);
 	for (int i = 0; i < NUM_BUFFERS; i++) {
 		fbs[i].buf = gralloc_buffer_allocate_for(dev, &desc, consumers, num_consumers);
 		if (!fbs[i].buf) {
@@ -228,7 +146,7 @@ static int run(const struct options *o, const char *path)
 	       (unsigned long long)info.size, fbs[0].fb_id, fbs[1].fb_id,
 	       fbs[0].color_type == GL_RENDERBUFFER ? "renderbuffer" : "texture");
 
-	t0 = now_ms();
+	t0 = demo_now_ms();
 	for (uint32_t frame = 0; frame < o->frames; frame++) {
 		uint32_t back = frame % NUM_BUFFERS;
 
@@ -247,11 +165,11 @@ static int run(const struct options *o, const char *path)
 		shown = back;
 	}
 	glBindFramebuffer(GL_FRAMEBUFFER, 0);
-	t1 = now_ms();
+	t1 = demo_now_ms();
 	if (o->frames)
 		printf("frames: %u, %.2f ms per frame\n", o->frames, (t1 - t0) / o->frames);
 	if (o->output && o->frames) {
-		ret = save_png(fbs[shown].buf, o->output);
+		ret = demo_save_png(fbs[shown].buf, o->output);
 		if (ret)
 			fprintf(stderr, "egl-demo: %s: %s\n", o->output, strerror(-ret));
 		else
@@ -273,56 +191,13 @@ out:
 	return ret ? 1 : 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: egl-demo [--device /dev/dri/cardN | --driver vkms|virtio_gpu]\n"
-		   "                [--frames N] [--output frame.png]\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "driver", required_argument, NULL, 'D' },
-		{ "frames", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct options o = { .frames = 120 };
-	char path[64];
-	int c;
+	struct demo_options o;
+	int ret = demo_parse_options("egl-demo",
+				     "usage: egl-demo [--device /dev/dri/cardN | --driver vkms|virtio_gpu]\n"
+				     "                [--frames N] [--output frame.png]\n",
+				     false, argc, argv, &o);
 
-	while ((c = getopt_long(argc, argv, "d:D:n:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': o.device = optarg; break;
-		case 'D': o.driver = optarg; break;
-		case 'o': o.output = optarg; break;
-		case 'n': {
-			char *end;
-			unsigned long n;
-
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || n > 1000000) {
-				fprintf(stderr, "egl-demo: --frames %s: expected 0..1000000\n", optarg);
-				return 2;
-			}
-			o.frames = (unsigned)n;
-			break;
-		}
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "egl-demo: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (o.device)
-		snprintf(path, sizeof(path), "%s", o.device);
-	else if (find_device(o.driver, path, sizeof(path)))
-		return 1;
-	return run(&o, path);
+	return ret >= 0 ? ret : run(&o, o.path);
 }

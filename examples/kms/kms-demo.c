@@ -3,59 +3,21 @@
  * draws into them through lock/unlock, and atomic page flips show them.
  * Nothing is copied between drawing and the display. */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <drm_fourcc.h>
-#include <xf86drm.h>
 
 #include <gralloc/gralloc.h>
 #include <gralloc/kms.h>
 
+#include "demo-common.h"
 #include "demo.h"
 #include "modeset.h"
 #include "pattern.h"
-#include "png.h"
 
 #define NUM_BUFFERS 2
-
-struct options {
-	const char *device, *driver, *output;
-	unsigned frames;
-	bool copy; /* draw into malloc'd memory and copy: the path we avoid */
-};
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double cpu_ms(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-}
-
-static int find_device(const char *driver, char *path, size_t len)
-{
-	if (!drm_find_card(driver, path, len))
-		return 0;
-	fprintf(stderr, "kms-demo: no KMS device%s%s found in /dev/dri\n",
-		driver ? " with driver " : "", driver ? driver : "");
-	return -ENODEV;
-}
 
 static int draw(struct gralloc_buffer *buf, uint32_t frame, uint32_t w, uint32_t h,
 		void *scratch)
@@ -78,38 +40,7 @@ static int draw(struct gralloc_buffer *buf, uint32_t frame, uint32_t w, uint32_t
 	return gralloc_buffer_unlock(buf);
 }
 
-static int save_png(struct gralloc_buffer *buf, const char *path)
-{
-	struct gralloc_buffer_info info;
-	void *pixels;
-	int ret = gralloc_buffer_lock(buf, GRALLOC_USAGE_CPU_READ_OFTEN, NULL, &pixels);
-
-	if (ret)
-		return ret;
-	gralloc_buffer_describe(buf, &info);
-	ret = png_write_xrgb8888(path, pixels, info.width, info.height, info.planes[0].stride);
-	gralloc_buffer_unlock(buf);
-	return ret;
-}
-
-static void print_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
-{
-	struct gralloc_explanation *e = gralloc_explain(dev, desc);
-	static const char *const verdicts[] = { "selected", "fallback", "skipped" };
-
-	if (!e)
-		return;
-	printf("policy: %s\n", gralloc_explanation_summary(e));
-	for (size_t i = 0; i < gralloc_explanation_count(e); i++) {
-		struct gralloc_candidate c;
-
-		gralloc_explanation_get(e, i, &c);
-		printf("  %-8s %-9s %-18s %s\n", verdicts[c.verdict], c.backend, c.heap, c.reason);
-	}
-	gralloc_explanation_destroy(e);
-}
-
-static int run(const struct options *o, const char *path)
+static int run(const struct demo_options *o, const char *path)
 {
 	struct gralloc_device_options dopts = { .display_path = path };
 	struct gralloc_buffer *bufs[NUM_BUFFERS] = { 0 };
@@ -147,7 +78,7 @@ static int run(const struct options *o, const char *path)
 	};
 	printf("display: %s (%s), mode %ux%u@%u\n", path, gralloc_kms_driver_name(kms), w, h,
 	       m.mode.vrefresh);
-	print_explain(dev, &desc);
+	demo_print_explanation(dev, &desc, NULL, 0);
 	for (int i = 0; i < NUM_BUFFERS; i++) {
 		bufs[i] = gralloc_buffer_allocate(dev, &desc);
 		if (!bufs[i]) {
@@ -171,8 +102,8 @@ static int run(const struct options *o, const char *path)
 		goto out;
 	}
 
-	t0 = now_ms();
-	c0 = cpu_ms();
+	t0 = demo_now_ms();
+	c0 = demo_cpu_ms();
 	for (uint32_t frame = 0; frame < o->frames; frame++) {
 		uint32_t back = frame % NUM_BUFFERS;
 
@@ -187,13 +118,13 @@ static int run(const struct options *o, const char *path)
 		}
 		shown = back;
 	}
-	t1 = now_ms();
-	c1 = cpu_ms();
+	t1 = demo_now_ms();
+	c1 = demo_cpu_ms();
 	if (o->frames)
 		printf("frames: %u, %.2f ms per frame, %.2f ms CPU per frame\n", o->frames,
 		       (t1 - t0) / o->frames, (c1 - c0) / o->frames);
 	if (o->output && o->frames) {
-		ret = save_png(bufs[shown], o->output);
+		ret = demo_save_png(bufs[shown], o->output);
 		if (ret)
 			fprintf(stderr, "kms-demo: %s: %s\n", o->output, strerror(-ret));
 		else
@@ -208,59 +139,13 @@ out:
 	return ret ? 1 : 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: kms-demo [--device /dev/dri/cardN | --driver NAME] [--frames N]\n"
-		   "                [--output frame.png] [--copy]\n");
-}
-
 int kms_demo_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "driver", required_argument, NULL, 'D' },
-		{ "frames", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "copy", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct options o = { .frames = 120 };
-	char path[64];
-	char *end;
-	int c;
+	struct demo_options o;
+	int ret = demo_parse_options("kms-demo",
+				     "usage: kms-demo [--device /dev/dri/cardN | --driver NAME] [--frames N]\n"
+				     "                [--output frame.png] [--copy]\n",
+				     true, argc, argv, &o);
 
-	optind = 1; /* the CLI may have used getopt already */
-	while ((c = getopt_long(argc, argv, "d:D:n:o:ch", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': o.device = optarg; break;
-		case 'D': o.driver = optarg; break;
-		case 'o': o.output = optarg; break;
-		case 'c': o.copy = true; break;
-		case 'n': {
-			unsigned long n;
-
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || n > 1000000) {
-				fprintf(stderr, "kms-demo: --frames %s: expected 0..1000000\n", optarg);
-				return 2;
-			}
-			o.frames = (unsigned)n;
-			break;
-		}
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "kms-demo: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (o.device)
-		snprintf(path, sizeof(path), "%s", o.device);
-	else if (find_device(o.driver, path, sizeof(path)))
-		return 1;
-	return run(&o, path);
+	return ret >= 0 ? ret : run(&o, o.path);
 }

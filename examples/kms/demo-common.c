@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "demo-common.h"
+#include "modeset.h"
+#include "png.h"
+
+int demo_parse_options(const char *prog, const char *usage, bool with_copy, int argc,
+		       char **argv, struct demo_options *o)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "driver", required_argument, NULL, 'D' },
+		{ "frames", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "copy", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->frames = 120;
+	optind = 1; /* a caller (the CLI) may have used getopt already */
+	while ((c = getopt_long(argc, argv, "d:D:n:o:ch", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->device = optarg; break;
+		case 'D': o->driver = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 'c':
+			if (!with_copy)
+				goto bad;
+			o->copy = true;
+			break;
+		case 'n': {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || n > 1000000) {
+				fprintf(stderr, "%s: --frames %s: expected 0..1000000\n", prog, optarg);
+				return 2;
+			}
+			o->frames = (unsigned)n;
+			break;
+		}
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		goto bad;
+	}
+	if (o->device) {
+		snprintf(o->path, sizeof(o->path), "%s", o->device);
+	} else if (drm_find_card(o->driver, o->path, sizeof(o->path))) {
+		fprintf(stderr, "%s: no KMS device%s%s found in /dev/dri\n", prog,
+			o->driver ? " with driver " : "", o->driver ? o->driver : "");
+		return 1;
+	}
+	return -1;
+bad:
+	fputs(usage, stderr);
+	return 2;
+}
+
+double demo_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+double demo_cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+int demo_save_png(struct gralloc_buffer *buf, const char *path)
+{
+	struct gralloc_buffer_info info;
+	void *pixels;
+	int ret = gralloc_buffer_lock(buf, GRALLOC_USAGE_CPU_READ_OFTEN, NULL, &pixels);
+
+	if (ret)
+		return ret;
+	gralloc_buffer_describe(buf, &info);
+	ret = png_write_xrgb8888(path, pixels, info.width, info.height, info.planes[0].stride);
+	gralloc_buffer_unlock(buf);
+	return ret;
+}
+
+void demo_print_explanation(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+			    struct gralloc_consumer *const *consumers, size_t n)
+{
+	static const char *const verdicts[] = { "selected", "fallback", "skipped" };
+	struct gralloc_explanation *e = n ? gralloc_explain_for(dev, desc, consumers, n)
+					  : gralloc_explain(dev, desc);
+
+	for (size_t i = 0; i < n; i++)
+		printf("consumer: %s%s\n", gralloc_consumer_name(consumers[i]),
+		       gralloc_consumer_imports_foreign(consumers[i]) ?
+			       "" : " (cannot import foreign dma-bufs)");
+	if (!e) {
+		printf("explain: %s\n", gralloc_last_error());
+		return;
+	}
+	printf("policy: %s\n", gralloc_explanation_summary(e));
+	for (size_t i = 0; i < gralloc_explanation_count(e); i++) {
+		struct gralloc_candidate c;
+
+		gralloc_explanation_get(e, i, &c);
+		printf("  %-8s %-9s %-18s %s\n", verdicts[c.verdict], c.backend, c.heap, c.reason);
+	}
+	gralloc_explanation_destroy(e);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* What the KMS and GL demos share: options, device lookup, timing, PNG
+ * output and printing the allocator's reasons. */
+#ifndef GRALLOC_EXAMPLE_DEMO_COMMON_H
+#define GRALLOC_EXAMPLE_DEMO_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gralloc/consumer.h>
+#include <gralloc/gralloc.h>
+
+struct demo_options {
+	const char *device, *driver, *output;
+	unsigned frames;
+	bool copy; /* only where the demo offers --copy */
+	char path[64]; /* the device to use, resolved */
+};
+
+/* Parses --device/--driver/--frames/--output/--help (and --copy when
+ * `with_copy`), then resolves the device path. Returns -1 to go on, or the
+ * exit status to return (0 after --help, 1 no device, 2 bad arguments). */
+int demo_parse_options(const char *prog, const char *usage, bool with_copy, int argc,
+		       char **argv, struct demo_options *o);
+
+double demo_now_ms(void);
+double demo_cpu_ms(void);
+
+/* Writes an XRGB8888 buffer as a PNG (through a CPU read lock). */
+int demo_save_png(struct gralloc_buffer *buf, const char *path);
+
+/* Prints the plan for desc (for `consumers`, when n > 0) with reasons. */
+void demo_print_explanation(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+			    struct gralloc_consumer *const *consumers, size_t n);
+
+#endif
