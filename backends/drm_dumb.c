@@ -15,9 +15,6 @@
 
 #include "gralloc/kms_private.h"
 
-#define DISPLAY_USAGE (GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CURSOR | \
-		       GRALLOC_USAGE_COMPOSER_OVERLAY | GRALLOC_USAGE_FRONT_BUFFER)
-
 #define MAX_DISPLAYS 4
 
 struct display {
@@ -181,7 +178,7 @@ static int dumb_must_serve(struct gralloc_backend *base, const struct gralloc_bu
 	struct display *d;
 	int err = 0, imports;
 
-	if (!(desc->usage & DISPLAY_USAGE))
+	if (!(desc->usage & GRALLOC_USAGE_DISPLAY))
 		return 0;
 	pthread_mutex_lock(&b->lock);
 	d = get_display(b, NULL, &err);
@@ -240,7 +237,7 @@ static int dumb_sync(struct gralloc_backend *base, int fd, bool start, uint64_t 
 
 const struct gralloc_backend_impl gralloc_drm_dumb_backend = {
 	.name = "drm-dumb",
-	.usage_mask = GRALLOC_USAGE_CPU | DISPLAY_USAGE | GRALLOC_USAGE_LINEAR |
+	.usage_mask = GRALLOC_USAGE_CPU | GRALLOC_USAGE_DISPLAY | GRALLOC_USAGE_LINEAR |
 		      GRALLOC_USAGE_GPU_TEXTURE | GRALLOC_USAGE_GPU_RENDER_TARGET,
 	.uses_heaps = false,
 	.dma_buf = true,

@@ -28,8 +28,7 @@ static const struct alignment_rule {
 	{ GRALLOC_USAGE_GPU_TEXTURE | GRALLOC_USAGE_GPU_RENDER_TARGET |
 		  GRALLOC_USAGE_GPU_DATA_BUFFER, 64, 1, 64 },
 	/* Display engines fetch in 64-byte bursts. */
-	{ GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_COMPOSER_OVERLAY |
-		  GRALLOC_USAGE_CURSOR | GRALLOC_USAGE_FRONT_BUFFER, 64, 1, 64 },
+	{ GRALLOC_USAGE_DISPLAY, 64, 1, 64 },
 	/* Codecs and ISPs work on 16-row macroblocks and want each plane on
 	 * its own page. */
 	{ GRALLOC_USAGE_VIDEO_ENCODER | GRALLOC_USAGE_VIDEO_DECODER |

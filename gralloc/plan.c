@@ -185,6 +185,23 @@ static void plan_fallback(struct gralloc_device *dev, const struct gralloc_buffe
 	}
 }
 
+/* `backend` claims the request (plan->exclusive says why): it goes first,
+ * usable when its declared abilities and its status allow. `node` is what
+ * its status and allocation are asked about (NULL: its default). */
+static void claim(struct gralloc_backend *backend, const struct gralloc_buffer_desc *desc,
+		  struct plan *plan, const char *node)
+{
+	struct plan_candidate *c = add(plan, backend, "", node ? node : "");
+
+	if (!c)
+		return;
+	if (!check_backend(backend, desc, plan, c->reason, sizeof(c->reason)) &&
+	    !backend->impl->status(backend, node, c->reason, sizeof(c->reason))) {
+		c->verdict = GRALLOC_VERDICT_FALLBACK;
+		snprintf(c->reason, sizeof(c->reason), "%s", plan->exclusive);
+	}
+}
+
 /* A consumer that can use only one backend's memory (a display that
  * cannot import foreign dma-bufs) puts that backend first. */
 static void plan_must_serve(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
@@ -192,21 +209,13 @@ static void plan_must_serve(struct gralloc_device *dev, const struct gralloc_buf
 {
 	for (size_t b = 0; b < gralloc_backend_impl_count; b++) {
 		struct gralloc_backend *backend = dev->backends[b];
-		struct plan_candidate *c;
 
-		if (!backend || !backend->impl->must_serve ||
+		if (backend && backend->impl->must_serve &&
 		    backend->impl->must_serve(backend, desc, plan->exclusive,
-					      sizeof(plan->exclusive)) != 1)
-			continue;
-		c = add(plan, backend, "", "");
-		if (!c)
+					      sizeof(plan->exclusive)) == 1) {
+			claim(backend, desc, plan, NULL);
 			return;
-		if (!check_backend(backend, desc, plan, c->reason, sizeof(c->reason)) &&
-		    !backend->impl->status(backend, NULL, c->reason, sizeof(c->reason))) {
-			c->verdict = GRALLOC_VERDICT_FALLBACK;
-			snprintf(c->reason, sizeof(c->reason), "%s", plan->exclusive);
 		}
-		return;
 	}
 	plan->exclusive[0] = '\0';
 }
@@ -232,20 +241,13 @@ static void plan_own_device(struct gralloc_device *dev, const struct gralloc_buf
 {
 	for (size_t b = 0; b < gralloc_backend_impl_count; b++) {
 		struct gralloc_backend *backend = dev->backends[b];
-		struct plan_candidate *c;
 
-		if (!backend || !backend->impl->exports_from_display)
-			continue;
-		c = add(plan, backend, "", opts->own_device);
-		if (!c)
+		if (backend && backend->impl->exports_from_display) {
+			snprintf(plan->exclusive, sizeof(plan->exclusive), "%s",
+				 opts->own_device_why);
+			claim(backend, desc, plan, opts->own_device);
 			return;
-		snprintf(plan->exclusive, sizeof(plan->exclusive), "%s", opts->own_device_why);
-		if (!check_backend(backend, desc, plan, c->reason, sizeof(c->reason)) &&
-		    !backend->impl->status(backend, opts->own_device, c->reason, sizeof(c->reason))) {
-			c->verdict = GRALLOC_VERDICT_FALLBACK;
-			snprintf(c->reason, sizeof(c->reason), "%s", opts->own_device_why);
 		}
-		return;
 	}
 }
 

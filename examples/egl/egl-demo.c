@@ -83,16 +83,10 @@ static int run(const struct demo_options *o, const char *path)
 	double t0, t1;
 	int ret;
 
-	/* Opening the node first makes us DRM master on it; GBM gets a
-	 * description of its own. */
-	kms = gralloc_kms_open(path);
-	if (!kms) {
-		fprintf(stderr, "egl-demo: %s: %s\n", path, gralloc_last_error());
+	/* GBM gets a description of its own after ours. */
+	kms = demo_open_display("egl-demo", path, &m);
+	if (!kms)
 		return 1;
-	}
-	ret = modeset_init(&m, gralloc_kms_get_fd(kms));
-	if (ret)
-		goto out;
 	w = m.mode.hdisplay;
 	h = m.mode.vdisplay;
 	ret = gbm_egl_init(&g, path);
@@ -155,26 +149,16 @@ static int run(const struct demo_options *o, const char *path)
 		/* The display reads the memory as soon as it flips: GL must
 		 * be done with it (no fences on kms_swrast). */
 		glFinish();
-		ret = modeset_show(&m, fbs[back].fb_id, frame > 0);
-		if (!ret)
-			ret = modeset_wait_flip(&m, 2000);
-		if (ret) {
-			fprintf(stderr, "egl-demo: frame %u: %s\n", frame, strerror(-ret));
+		ret = demo_show("egl-demo", &m, fbs[back].fb_id, frame);
+		if (ret)
 			goto out;
-		}
 		shown = back;
 	}
 	glBindFramebuffer(GL_FRAMEBUFFER, 0);
 	t1 = demo_now_ms();
 	if (o->frames)
 		printf("frames: %u, %.2f ms per frame\n", o->frames, (t1 - t0) / o->frames);
-	if (o->output && o->frames) {
-		ret = demo_save_png(fbs[shown].buf, o->output);
-		if (ret)
-			fprintf(stderr, "egl-demo: %s: %s\n", o->output, strerror(-ret));
-		else
-			printf("wrote %s (frame %u as scanned out)\n", o->output, o->frames - 1);
-	}
+	ret = demo_write_output("egl-demo", o, fbs[shown].buf);
 out:
 	modeset_finish(&m);
 	for (int i = 0; i < NUM_BUFFERS; i++)

@@ -7,6 +7,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <gralloc/kms.h>
+
 #include "demo-common.h"
 #include "modeset.h"
 #include "png.h"
@@ -73,6 +75,47 @@ int demo_parse_options(const char *prog, const char *usage, bool with_copy, int 
 bad:
 	fputs(usage, stderr);
 	return 2;
+}
+
+struct gralloc_kms *demo_open_display(const char *prog, const char *path, struct modeset *m)
+{
+	struct gralloc_kms *kms = gralloc_kms_open(path);
+
+	if (!kms) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, gralloc_last_error());
+		return NULL;
+	}
+	if (modeset_init(m, gralloc_kms_get_fd(kms))) {
+		gralloc_kms_destroy(kms);
+		return NULL;
+	}
+	return kms;
+}
+
+int demo_show(const char *prog, struct modeset *m, uint32_t fb, uint32_t frame)
+{
+	int ret = modeset_show(m, fb, frame > 0);
+
+	if (!ret)
+		ret = modeset_wait_flip(m, 2000);
+	if (ret)
+		fprintf(stderr, "%s: frame %u: %s\n", prog, frame, strerror(-ret));
+	return ret;
+}
+
+int demo_write_output(const char *prog, const struct demo_options *o,
+		      struct gralloc_buffer *shown)
+{
+	int ret;
+
+	if (!o->output || !o->frames)
+		return 0;
+	ret = demo_save_png(shown, o->output);
+	if (ret)
+		fprintf(stderr, "%s: %s: %s\n", prog, o->output, strerror(-ret));
+	else
+		printf("wrote %s (frame %u as scanned out)\n", o->output, o->frames - 1);
+	return ret;
 }
 
 double demo_now_ms(void)

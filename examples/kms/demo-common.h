@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <gralloc/consumer.h>
 #include <gralloc/gralloc.h>
@@ -22,6 +23,21 @@ struct demo_options {
  * exit status to return (0 after --help, 1 no device, 2 bad arguments). */
 int demo_parse_options(const char *prog, const char *usage, bool with_copy, int argc,
 		       char **argv, struct demo_options *o);
+
+struct modeset;
+struct gralloc_kms;
+
+/* Opens the display through the library (the first opener of a card node
+ * is DRM master, so the demo modesets on the library's fd) and picks its
+ * output into *m. NULL after printing why. */
+struct gralloc_kms *demo_open_display(const char *prog, const char *path, struct modeset *m);
+/* Shows fb and waits for its page flip (frame 0 sets the mode). 0, or
+ * -errno after printing which frame failed. */
+int demo_show(const char *prog, struct modeset *m, uint32_t fb, uint32_t frame);
+/* With --output, writes the last shown buffer as a PNG. 0 or -errno
+ * (printed). */
+int demo_write_output(const char *prog, const struct demo_options *o,
+		      struct gralloc_buffer *shown);
 
 double demo_now_ms(void);
 double demo_cpu_ms(void);

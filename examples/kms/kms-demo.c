@@ -53,15 +53,9 @@ static int run(const struct demo_options *o, const char *path)
 	double t0, c0, t1, c1;
 	int ret;
 
-	/* Opening the node first makes us DRM master on it. */
-	kms = gralloc_kms_open(path);
-	if (!kms) {
-		fprintf(stderr, "kms-demo: %s: %s\n", path, gralloc_last_error());
+	kms = demo_open_display("kms-demo", path, &m);
+	if (!kms)
 		return 1;
-	}
-	ret = modeset_init(&m, gralloc_kms_get_fd(kms));
-	if (ret)
-		goto out;
 	w = m.mode.hdisplay;
 	h = m.mode.vdisplay;
 	dev = gralloc_device_create(&dopts);
@@ -108,14 +102,13 @@ static int run(const struct demo_options *o, const char *path)
 		uint32_t back = frame % NUM_BUFFERS;
 
 		ret = draw(bufs[back], frame, w, h, scratch);
-		if (!ret)
-			ret = modeset_show(&m, fbs[back], frame > 0);
-		if (!ret)
-			ret = modeset_wait_flip(&m, 2000);
 		if (ret) {
-			fprintf(stderr, "kms-demo: frame %u: %s\n", frame, strerror(-ret));
+			fprintf(stderr, "kms-demo: frame %u: drawing: %s\n", frame, strerror(-ret));
 			goto out;
 		}
+		ret = demo_show("kms-demo", &m, fbs[back], frame);
+		if (ret)
+			goto out;
 		shown = back;
 	}
 	t1 = demo_now_ms();
@@ -123,13 +116,7 @@ static int run(const struct demo_options *o, const char *path)
 	if (o->frames)
 		printf("frames: %u, %.2f ms per frame, %.2f ms CPU per frame\n", o->frames,
 		       (t1 - t0) / o->frames, (c1 - c0) / o->frames);
-	if (o->output && o->frames) {
-		ret = demo_save_png(bufs[shown], o->output);
-		if (ret)
-			fprintf(stderr, "kms-demo: %s: %s\n", o->output, strerror(-ret));
-		else
-			printf("wrote %s (frame %u as scanned out)\n", o->output, o->frames - 1);
-	}
+	ret = demo_write_output("kms-demo", o, bufs[shown]);
 out:
 	free(scratch);
 	modeset_finish(&m);
