@@ -112,7 +112,9 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 		gralloc_log(ERROR, "descriptor and 0..%d consumers required", GRALLOC_MAX_CONSUMERS);
 		return -EINVAL;
 	}
-	m->desc = *desc;
+	ret = gralloc_desc_in(&m->desc, desc);
+	if (ret)
+		return ret;
 	m->opts.consumers_known = true;
 	for (size_t i = 0; i < count; i++) {
 		const struct gralloc_consumer *c = cs[i];

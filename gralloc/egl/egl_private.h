@@ -39,8 +39,9 @@ struct gralloc_egl {
 	int drm_fd;
 };
 
+/* Hangs on its buffer as user data keyed by itself: the buffer's last
+ * release destroys the image before the memory goes. */
 struct gralloc_egl_image {
-	struct gralloc_attachment att; /* first: release() gets this pointer */
 	struct gralloc_egl *egl;
 	struct gralloc_buffer *buf; /* NULL for gralloc_egl_image_create_dmabuf() */
 	struct gralloc_egl_image *next;

@@ -22,11 +22,15 @@ extern "C" {
 
 /* First four bytes of every handle: "GRhd". */
 #define GRALLOC_WIRE_MAGIC UINT32_C(0x64685247)
-#define GRALLOC_WIRE_VERSION 1
+/* The version this library writes. It reads version 1 too (docs/handles.md):
+ * version 2 adds the real size of each fd to the layout. */
+#define GRALLOC_WIRE_VERSION 2
 /* Bytes of the fixed header (magic, version, num_fds, num_ints). */
 #define GRALLOC_WIRE_HEADER_SIZE 16
-/* Bytes of a whole version 1 handle; a buffer of this size always fits. */
-#define GRALLOC_WIRE_SIZE 304
+/* Bytes of a whole version 2 handle; a buffer of this size always fits
+ * a handle of any version this library reads. */
+#define GRALLOC_WIRE_SIZE 336
+#define GRALLOC_WIRE_SIZE_V1 304
 #define GRALLOC_WIRE_MAX_FDS GRALLOC_MAX_PLANES
 
 /* Writes the handle of `info` (fds ignored: they are not part of the bytes).

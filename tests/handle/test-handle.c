@@ -374,7 +374,7 @@ TEST(reject_bad_version)
 {
 	SETUP(f);
 
-	th_put32(f.h.data + 4, 2);
+	th_put32(f.h.data + 4, 3);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[version]"));
 	th_put32(f.h.data + 4, 0);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[version]"));
@@ -569,6 +569,9 @@ TEST(reject_bad_dimensions)
 	teardown(&f);
 }
 
+/* The layout is data checked against the memory: one that does not fit
+ * the fd, or that is not what its own strides, rows and memory give, is
+ * refused, whoever made it. */
 TEST(reject_layout_mismatch)
 {
 	SETUP(f);
@@ -576,16 +579,22 @@ TEST(reject_layout_mismatch)
 
 	memcpy(copy, f.h.data, sizeof(copy));
 	WITH_INFO(f, info->planes[0].stride += 64);
-	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[size]"));
+	memcpy(f.h.data, copy, sizeof(copy));
+	WITH_INFO(f, info->planes[0].stride -= 4);
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[stride]"));
 	memcpy(f.h.data, copy, sizeof(copy));
 	WITH_INFO(f, info->planes[0].offset = 4096);
-	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[size]"));
 	memcpy(f.h.data, copy, sizeof(copy));
 	WITH_INFO(f, info->planes[0].size = UINT64_MAX);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
 	memcpy(f.h.data, copy, sizeof(copy));
 	WITH_INFO(f, info->size = UINT64_MAX - 4095);
-	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[size]"));
+	memcpy(f.h.data, copy, sizeof(copy));
+	WITH_INFO(f, info->fd_size[0] += 4096);
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[size]"));
 	memcpy(f.h.data, copy, sizeof(copy));
 	WITH_INFO(f, info->layer_stride *= 2);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));

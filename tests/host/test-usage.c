@@ -239,8 +239,9 @@ TEST(bad_descriptors_refused_by_layout_and_allocate)
 {
 	struct fixture fx;
 	struct gralloc_buffer_info info;
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1,
-					 GRALLOC_USAGE_CPU_READ_OFTEN | (UINT64_C(1) << 40), "t" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = GRALLOC_USAGE_CPU_READ_OFTEN | (UINT64_C(1) << 40), .name = "t",
+	};
 
 	CHECK(fixture_init(&fx));
 
