@@ -81,8 +81,10 @@ int gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *b
 	buf->refs = 1;
 	pthread_mutex_lock(&dev->lock);
 	ret = live_set_add(dev->live, buf);
-	if (!ret)
+	if (!ret) {
 		buf->id = dev->next_id++;
+		buf->in_live = true;
+	}
 	pthread_mutex_unlock(&dev->lock);
 	if (ret) {
 		pthread_mutex_destroy(&buf->lock);
@@ -360,14 +362,10 @@ GRALLOC_EXPORT void *gralloc_buffer_get_user_data(struct gralloc_buffer *buf, co
 static bool recycle(struct gralloc_buffer *buf)
 {
 	struct pool_memory mem = { buf->fds[0], buf->map[0], buf->map_writable };
-	bool destroyed;
 
-	if (!buf->pool_ok || buf->num_fds != 1 || buf->lock_depth)
+	if (!buf->pool_ok || buf->num_fds != 1 || buf->lock_depth || buf->dev->destroyed)
 		return false;
-	pthread_mutex_lock(&buf->dev->lock);
-	destroyed = buf->dev->destroyed;
-	pthread_mutex_unlock(&buf->dev->lock);
-	return !destroyed && pool_put(buf->dev->pool, buf->backend, buf->heap, buf->layout.size, &mem);
+	return pool_put(buf->dev->pool, buf->backend, buf->heap, buf->layout.size, &mem);
 }
 
 /* The last reference is gone: nobody else can reach buf any more. */
@@ -380,9 +378,11 @@ static void buffer_destroy(struct gralloc_buffer *buf)
 		gralloc_log(INFO, "buffer %llu freed while locked", (unsigned long long)buf->id);
 	/* Its last reference may have been the allocation's, dropped with
 	 * release() rather than free(): then the device must forget it too. */
-	pthread_mutex_lock(&dev->lock);
-	live_set_remove(dev->live, buf);
-	pthread_mutex_unlock(&dev->lock);
+	if (buf->in_live) {
+		pthread_mutex_lock(&dev->lock);
+		live_set_remove(dev->live, buf);
+		pthread_mutex_unlock(&dev->lock);
+	}
 	/* Framebuffers and images must go before the memory they scan out. */
 	buf->user_data = NULL;
 	while (ud) {
@@ -425,6 +425,8 @@ bool gralloc_buffer_drop_alloc_ref(struct gralloc_device *dev, struct gralloc_bu
 
 	pthread_mutex_lock(&dev->lock);
 	found = live_set_remove(dev->live, buf);
+	if (found)
+		buf->in_live = false;
 	pthread_mutex_unlock(&dev->lock);
 	if (found) {
 		gralloc_buffer_release(buf);

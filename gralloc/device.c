@@ -146,6 +146,8 @@ GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev)
 	pthread_mutex_lock(&dev->lock);
 	dev->destroyed = true; /* buffers released from now on skip the pool */
 	n = live_set_drain(dev->live, &bufs);
+	for (size_t i = 0; i < n; i++)
+		bufs[i]->in_live = false;
 	pthread_mutex_unlock(&dev->lock);
 	pool_trim(dev->pool, 0);
 	for (size_t i = 0; i < n; i++)

@@ -104,7 +104,7 @@ struct gralloc_device {
 	 * buffer not yet released: buffers held past destroy keep the
 	 * backends they close their memory with. */
 	_Atomic uint32_t refs;
-	bool destroyed;                      /* gralloc_device_destroy() ran */
+	_Atomic bool destroyed;              /* gralloc_device_destroy() ran */
 	struct buffer_pool *pool;
 };
 
@@ -124,6 +124,7 @@ struct gralloc_buffer {
 	/* References: one for the allocation (dropped by free() or device
 	 * destroy), one for each acquire(). */
 	_Atomic uint32_t refs;
+	bool in_live;                    /* in dev->live; changed under dev->lock */
 	struct gralloc_buffer_desc desc; /* desc.name points at name[] */
 	char name[GRALLOC_NAME_MAX];
 	const struct gralloc_format_info *format;
