@@ -348,6 +348,7 @@ int cmd_bench(int argc, char **argv)
 			       o.iters, o.rounds, "case", "buffer", "library", "baseline",
 			       "ratio", "target");
 		}
+		fflush(stdout); /* the header before stderr's progress lines */
 		ret = run_all(&o, dev, heap_fd);
 		if (o.json)
 			printf("]}\n");
