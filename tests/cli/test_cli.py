@@ -17,6 +17,8 @@ import sys
 import tempfile
 
 GRALLOC = sys.argv[1] if len(sys.argv) > 1 else 'gralloc'
+COMPLETION = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools',
+                          'gralloc.bash')
 TMP = tempfile.TemporaryDirectory(prefix='gralloc-cli-test-')
 EMPTY_HEAPS = os.path.join(TMP.name, 'no-heaps')
 FAKE_HEAPS = os.path.join(TMP.name, 'fake-heaps')
@@ -439,6 +441,47 @@ def global_config_and_display_options():
         check(len(dumb) == 1 and display in dumb[0], out)
     rc, out, err = run('--display', display, '--config', path, 'info')
     check_failed(rc, err, 1)
+
+
+def complete(line):
+    """What tools/gralloc.bash offers for `line` (cursor at the end), in a
+    bash without the bash-completion package: _init_completion and
+    _filedir are stood in for by the few lines they do here."""
+    script = r'''
+_init_completion() { words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
+    cur=${words[cword]}; prev=${words[cword-1]}; }
+_filedir() { COMPREPLY=(FILES); }
+compopt() { :; }
+complete() { :; }
+source "$1"
+read -ra COMP_WORDS <<<"$2"
+[[ $2 == *' ' ]] && COMP_WORDS+=("")
+COMP_WORDS[0]=$3
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+_gralloc
+printf '%s\n' "${COMPREPLY[@]}"
+'''
+    p = subprocess.run(['bash', '-c', script, 'complete', COMPLETION, line, GRALLOC],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, p.stderr)
+    return p.stdout.split()
+
+
+@test
+def bash_completion():
+    got = complete('gralloc ')
+    for cmd in ('info', 'alloc', 'explain', 'formats', 'bench', 'demo', 'version', 'help'):
+        check(cmd in got, f'{cmd} not offered: {got}')
+    check(complete('gralloc al') == ['alloc'], complete('gralloc al'))
+    check(complete('gralloc --co') == ['--config'], complete('gralloc --co'))
+    check(complete('gralloc --config x ex') == ['explain'], complete('gralloc --config x ex'))
+    nv = complete('gralloc alloc -f NV1')
+    check('NV12' in nv and 'NV16' in nv, nv)
+    check(complete('gralloc explain -u cpu_write,sc') == ['cpu_write,scanout'],
+          complete('gralloc explain -u cpu_write,sc'))
+    check(complete('gralloc demo --out') == ['--output'], complete('gralloc demo --out'))
+    check(complete('gralloc demo --output ') == ['FILES'], 'no file completion')
+    check(complete('gralloc help exp') == ['explain'], complete('gralloc help exp'))
 
 
 @test
