@@ -64,6 +64,8 @@ const struct gralloc_format_info gralloc_format_table[] = {
 	PACKED422(VYUY, 4),
 	PACKED422(Y210, 8),
 	{ DRM_FORMAT_AYUV, "AYUV", 1, { 4 }, { 1 }, 1, 1, true, true, -1, -1, 0, 0 },
+	/* Bytes, not pixels: layout.c lays it out by size. */
+	{ GRALLOC_FORMAT_BLOB, "BLOB", 1, { 1 }, { 1 }, 1, 1, false, false, -1, -1, 0, 0 },
 };
 
 const size_t gralloc_format_table_size = ARRAY_SIZE(gralloc_format_table);

@@ -28,31 +28,25 @@ static void name_dma_buf(int fd, const struct gralloc_buffer *buf)
 		gralloc_log(INFO, "DMA_BUF_SET_NAME failed: %s", strerror(errno));
 }
 
-void gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf)
+int gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
+	int ret;
+
 	pthread_mutex_init(&buf->lock, NULL);
+	buf->refs = 1;
 	pthread_mutex_lock(&dev->lock);
-	buf->id = dev->next_id++;
-	buf->next = dev->buffers;
-	dev->buffers = buf;
+	ret = live_set_add(dev->live, buf);
+	if (!ret)
+		buf->id = dev->next_id++;
 	pthread_mutex_unlock(&dev->lock);
-}
-
-/* Unlinks buf if the device owns it; false for unknown or freed buffers. */
-static bool device_remove(struct gralloc_device *dev, struct gralloc_buffer *buf)
-{
-	bool found = false;
-
-	pthread_mutex_lock(&dev->lock);
-	for (struct gralloc_buffer **p = &dev->buffers; *p; p = &(*p)->next) {
-		if (*p == buf) {
-			*p = buf->next;
-			found = true;
-			break;
-		}
+	if (ret) {
+		pthread_mutex_destroy(&buf->lock);
+		gralloc_log(ERROR, "out of memory registering a buffer");
+		return ret;
 	}
-	pthread_mutex_unlock(&dev->lock);
-	return found;
+	buf->dev = dev;
+	gralloc_device_ref(dev);
+	return 0;
 }
 
 static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
@@ -61,15 +55,17 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 
 	for (uint32_t i = 0; i < routes->count; i++) {
 		const struct route *r = &routes->r[i];
+		struct gralloc_layout layout = buf->layout;
 		struct gralloc_alloc_request req = {
 			.desc = &buf->desc,
 			.heap_name = r->heap[0] ? r->heap : NULL,
 			.heap_node = r->node[0] ? r->node : NULL,
 			.size = buf->layout.size,
-			.layout = &buf->layout,
+			.layout = &layout,
 		};
 		int fd = -1;
 
+		layout.fd_size[0] = layout.size;
 		ret = r->backend->impl->allocate(r->backend, &req, &fd);
 		if (ret) {
 			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
@@ -78,8 +74,10 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 			continue;
 		}
 		buf->backend = r->backend;
+		buf->layout = layout;
 		buf->fds[0] = fd;
 		buf->num_fds = 1;
+		buf->writable = true;
 		gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
 		gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
 			    buf->format->name, buf->desc.width, buf->desc.height,
@@ -173,7 +171,11 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 		goto fail;
 	if (buf->backend->impl->dma_buf)
 		name_dma_buf(buf->fds[0], buf);
-	gralloc_buffer_register(dev, buf);
+	ret = gralloc_buffer_register(dev, buf);
+	if (ret) {
+		close(buf->fds[0]);
+		goto fail;
+	}
 	return buf;
 
 fail:
@@ -185,63 +187,137 @@ fail:
 GRALLOC_EXPORT struct gralloc_buffer *
 gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
-	return gralloc_buffer_create(dev, desc, 0, NULL);
+	struct gralloc_buffer_desc d;
+	int ret;
+
+	ret = gralloc_desc_in(&d, desc);
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	return gralloc_buffer_create(dev, &d, 0, NULL);
 }
 
-GRALLOC_EXPORT void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
+GRALLOC_EXPORT int gralloc_buffer_set_user_data(struct gralloc_buffer *buf, const void *key,
+					       void *data, void (*destroy)(void *data))
 {
+	struct gralloc_user_data **p, *ud;
+	int ret = 0;
+
+	if (!buf || !key) {
+		gralloc_log(ERROR, "buffer and key must not be NULL");
+		return -(errno = EINVAL);
+	}
 	pthread_mutex_lock(&buf->lock);
-	att->next = buf->attachments;
-	buf->attachments = att;
+	for (p = &buf->user_data; *p && (*p)->key != key; p = &(*p)->next)
+		;
+	ud = *p;
+	if (!data) {
+		if (ud) {
+			*p = ud->next;
+			free(ud);
+		} else {
+			ret = -ENOENT;
+		}
+	} else if (ud) {
+		ud->data = data;
+		ud->destroy = destroy;
+	} else {
+		ud = malloc(sizeof(*ud));
+		if (ud) {
+			*ud = (struct gralloc_user_data){ buf->user_data, key, data, destroy };
+			buf->user_data = ud;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
 	pthread_mutex_unlock(&buf->lock);
+	if (ret == -ENOMEM)
+		gralloc_log(ERROR, "out of memory for user data");
+	return ret ? -(errno = -ret) : 0;
 }
 
-GRALLOC_EXPORT bool gralloc_buffer_detach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
+GRALLOC_EXPORT void *gralloc_buffer_get_user_data(struct gralloc_buffer *buf, const void *key)
 {
-	bool found = false;
+	void *data = NULL;
 
+	if (!buf)
+		return NULL;
 	pthread_mutex_lock(&buf->lock);
-	for (struct gralloc_attachment **p = &buf->attachments; *p; p = &(*p)->next) {
-		if (*p == att) {
-			*p = att->next;
-			found = true;
+	for (struct gralloc_user_data *ud = buf->user_data; ud; ud = ud->next) {
+		if (ud->key == key) {
+			data = ud->data;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&buf->lock);
+	return data;
+}
+
+/* The last reference is gone: nobody else can reach buf any more. */
+static void buffer_destroy(struct gralloc_buffer *buf)
+{
+	struct gralloc_device *dev = buf->dev;
+	struct gralloc_user_data *ud = buf->user_data;
+
+	if (buf->lock_depth)
+		gralloc_log(INFO, "buffer %llu freed while locked", (unsigned long long)buf->id);
+	/* Framebuffers and images must go before the memory they scan out. */
+	buf->user_data = NULL;
+	while (ud) {
+		struct gralloc_user_data *next = ud->next;
+
+		if (ud->destroy)
+			ud->destroy(ud->data);
+		free(ud);
+		ud = next;
+	}
+	for (uint32_t i = 0; i < buf->num_fds; i++) {
+		if (buf->map[i])
+			munmap(buf->map[i], (size_t)buf->layout.fd_size[i]);
+		close(buf->fds[i]);
+	}
+	pthread_mutex_destroy(&buf->lock);
+	gralloc_buffer_struct_free(buf);
+	gralloc_device_unref(dev);
+}
+
+GRALLOC_EXPORT struct gralloc_buffer *gralloc_buffer_acquire(struct gralloc_buffer *buf)
+{
+	if (buf)
+		buf->refs++;
+	return buf;
+}
+
+GRALLOC_EXPORT void gralloc_buffer_release(struct gralloc_buffer *buf)
+{
+	if (buf && --buf->refs == 0)
+		buffer_destroy(buf);
+}
+
+/* Drops the allocation reference if dev holds it; false otherwise. */
+bool gralloc_buffer_drop_alloc_ref(struct gralloc_device *dev, struct gralloc_buffer *buf)
+{
+	bool found;
+
+	pthread_mutex_lock(&dev->lock);
+	found = live_set_remove(dev->live, buf);
+	pthread_mutex_unlock(&dev->lock);
+	if (found) {
+		gralloc_buffer_release(buf);
+	}
 	return found;
 }
 
 GRALLOC_EXPORT int gralloc_buffer_free(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
-	struct gralloc_attachment *atts;
-
 	if (!buf)
 		return 0;
-	if (!dev || !device_remove(dev, buf)) {
+	if (!dev || !gralloc_buffer_drop_alloc_ref(dev, buf)) {
 		gralloc_log(ERROR, "buffer %p is not a live buffer of this device "
 			    "(already freed?)", (void *)buf);
 		return -(errno = EINVAL);
 	}
-	if (buf->lock_depth)
-		gralloc_log(INFO, "buffer %llu freed while locked", (unsigned long long)buf->id);
-	/* Framebuffers and images must go before the memory they scan out. */
-	pthread_mutex_lock(&buf->lock);
-	atts = buf->attachments;
-	buf->attachments = NULL;
-	pthread_mutex_unlock(&buf->lock);
-	while (atts) {
-		struct gralloc_attachment *next = atts->next;
-
-		atts->release(atts);
-		atts = next;
-	}
-	if (buf->map)
-		munmap(buf->map, buf->map_len);
-	for (uint32_t i = 0; i < buf->num_fds; i++)
-		close(buf->fds[i]);
-	pthread_mutex_destroy(&buf->lock);
-	free(buf);
 	return 0;
 }
 
@@ -270,6 +346,7 @@ GRALLOC_EXPORT int gralloc_buffer_describe(const struct gralloc_buffer *buf,
 	gralloc_copy_name(info->backend, sizeof(info->backend), buf->backend->impl->name);
 	gralloc_copy_name(info->heap, sizeof(info->heap), buf->heap);
 	info->is_dma_buf = buf->backend->impl->dma_buf;
+	memcpy(info->fd_size, buf->layout.fd_size, sizeof(info->fd_size));
 	return 0;
 }
 

@@ -40,11 +40,19 @@ static int load_policy(struct gralloc_device *dev, const struct gralloc_device_o
 GRALLOC_EXPORT struct gralloc_device *
 gralloc_device_create(const struct gralloc_device_options *options)
 {
-	static const struct gralloc_device_options defaults;
-	const struct gralloc_device_options *o = options ? options : &defaults;
+	struct gralloc_device_options opts = { 0 };
+	const struct gralloc_device_options *o = &opts;
 	struct gralloc_device *dev;
 	int ret;
 
+	if (options) {
+		ret = gralloc_struct_in(&opts, sizeof(opts), options, OPTIONS_V1_SIZE,
+					"gralloc_device_options");
+		if (ret) {
+			errno = -ret;
+			return NULL;
+		}
+	}
 	dev = calloc(1, sizeof(*dev));
 	if (!dev) {
 		errno = ENOMEM;
@@ -52,9 +60,11 @@ gralloc_device_create(const struct gralloc_device_options *options)
 	}
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->next_id = 1;
+	dev->refs = 1;
 	dev->routes = calloc(1, sizeof(*dev->routes));
-	if (!dev->routes) {
-		free(dev);
+	dev->live = live_set_create();
+	if (!dev->routes || !dev->live) {
+		gralloc_device_unref(dev);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -75,24 +85,46 @@ gralloc_device_create(const struct gralloc_device_options *options)
 			dev->backends[i]->impl = gralloc_backend_impls[i];
 	}
 	if (ret) {
-		gralloc_device_destroy(dev);
+		gralloc_device_unref(dev);
 		errno = -ret;
 		return NULL;
 	}
 	return dev;
 }
 
-GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev)
+void gralloc_device_ref(struct gralloc_device *dev)
 {
-	if (!dev)
+	dev->refs++;
+}
+
+void gralloc_device_unref(struct gralloc_device *dev)
+{
+	if (--dev->refs)
 		return;
-	while (dev->buffers)
-		gralloc_buffer_free(dev, dev->buffers);
 	for (size_t i = 0; i < gralloc_backend_impl_count; i++)
 		if (dev->backends[i])
 			dev->backends[i]->impl->destroy(dev->backends[i]);
 	free(dev->policy);
 	free(dev->routes);
+	live_set_destroy(dev->live);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
+}
+
+GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev)
+{
+	struct gralloc_buffer **bufs;
+	size_t n;
+
+	if (!dev)
+		return;
+	/* The device's allocation references, all at once: a buffer that a
+	 * user-data destructor releases is then never visited twice. */
+	pthread_mutex_lock(&dev->lock);
+	n = live_set_drain(dev->live, &bufs);
+	pthread_mutex_unlock(&dev->lock);
+	for (size_t i = 0; i < n; i++)
+		gralloc_buffer_release(bufs[i]);
+	free(bufs);
+	gralloc_device_unref(dev);
 }
