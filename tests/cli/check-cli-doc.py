@@ -5,7 +5,8 @@
 - every command has a `## \\`gralloc NAME USAGE\\`` section whose usage is
   the one `gralloc help NAME` prints;
 - `gralloc --version` is quoted as printed;
-- the manual page names every command and every environment variable.
+- the manual page names every command and every environment variable;
+- both list every usage name the tool accepts.
 
     check-cli-doc.py GRALLOC docs/cli.md gralloc.1
 """
@@ -49,6 +50,19 @@ def main():
                        heading is not None and heading.group(1) == want,
                        f'want "## `{want}`", found ' +
                        (f'"## `{heading.group(1)}`"' if heading else 'no section')))
+
+    # The usage names an unknown name lists, in the -u rows of both pages.
+    p = subprocess.run([tool, 'explain', '-f', 'R8', '-s', '8x8', '-u', 'bogus'],
+                       capture_output=True, text=True, timeout=60)
+    m = re.search(r'valid names: (\S+)', p.stderr)
+    names = m.group(1).split(',') if m else []
+    usage_row = next((l for l in doc.splitlines() if l.startswith('| `-u`')), '')
+    missing = [n for n in names if f'`{n}`' not in usage_row]
+    checks.append(('cli.md lists every usage name', bool(names) and not missing,
+                   f'names from the tool: {names}; missing: {missing}'))
+    man_missing = [n for n in names if not re.search(r'\b' + re.escape(n) + r'\b', man)]
+    checks.append(('man page lists every usage name', bool(names) and not man_missing,
+                   f'missing: {man_missing}'))
 
     version = run(tool, '--version').strip()
     checks.append(('cli.md quotes `gralloc --version`', f'prints `{version}`' in doc,

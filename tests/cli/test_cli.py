@@ -372,7 +372,9 @@ def demo_checks_output_first():
 def format_by_hex_code():
     d = run_json('formats', '--json')
     for f in d['formats']:
-        a = run_json('alloc', '-f', f['code'], '-s', '64x64', '-u', 'cpu', '--json')
+        # BLOB is bytes: width = size, height 1.
+        size = '4096x1' if f['name'] == 'BLOB' else '64x64'
+        a = run_json('alloc', '-f', f['code'], '-s', size, '-u', 'cpu', '--json')
         check(a['format'] == f['name'] and a['fourcc'] == f['code'], (f, a))
     a = run_json('explain', '-f', '0X3231564E', '-s', '64x64', '-u', 'cpu', '--json')
     check(a['summary'].startswith('NV12 '), a['summary'])
