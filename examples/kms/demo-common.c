@@ -132,6 +132,8 @@ struct gralloc_kms *demo_open_display(const char *prog, const char *path, struct
 		return NULL;
 	}
 	if (modeset_init(m, gralloc_kms_get_fd(kms))) {
+		/* modeset.c said why on the line before; say who. */
+		fprintf(stderr, "%s: %s: cannot drive this display\n", prog, path);
 		gralloc_kms_destroy(kms);
 		return NULL;
 	}
