@@ -186,6 +186,10 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 		buf->writable = true;
 		buf->pool_ok = poolable(r->backend, &buf->desc);
 		gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
+		gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
+			    buf->format->name, buf->desc.width, buf->desc.height,
+			    (unsigned long long)buf->layout.size, r->backend->impl->name,
+			    r->heap[0] ? " heap " : "", r->heap, i + 1, routes->count);
 		return 0;
 	}
 	if (!routes->count)
@@ -204,6 +208,9 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 	struct routes routes;
 	bool hit = routes_lookup(dev, buf->desc.usage, &routes);
 	int ret;
+
+	gralloc_log(DEBUG, "usage 0x%llx: %s routes", (unsigned long long)buf->desc.usage,
+		    hit ? "cached" : "planning new");
 
 	if (!hit) {
 		ret = routes_build(dev, &buf->desc, &routes);
