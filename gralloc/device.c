@@ -65,7 +65,6 @@ gralloc_device_create(const struct gralloc_device_options *options)
 	struct gralloc_device *dev;
 	int ret;
 
-	gralloc_log_refresh();
 	if (options) {
 		ret = gralloc_struct_in(&opts, sizeof(opts), options, OPTIONS_V1_SIZE,
 					"gralloc_device_options");

@@ -9,14 +9,7 @@
 
 static _Thread_local char last_error[512] = "no error";
 
-/* Whether GRALLOC_LOG asked for info or debug when last read. Info and
- * debug lines sit on the allocation path: while nobody asked for them they
- * cost one load, not a getenv and a format. */
-static atomic_bool verbose;
-
-/* Read for every printed error (tests flip GRALLOC_LOG at run time), and
- * at device creation for the info and debug switch. */
-static enum gralloc_log_level threshold(void)
+static enum gralloc_log_level parse_level(void)
 {
 	static atomic_bool warned;
 	const char *env = getenv("GRALLOC_LOG");
@@ -25,10 +18,10 @@ static enum gralloc_log_level threshold(void)
 		return GRALLOC_LOG_SILENT;
 	if (!strcmp(env, "error"))
 		return GRALLOC_LOG_ERROR;
-	if (!strcmp(env, "info") || !strcmp(env, "debug")) {
-		verbose = true;
-		return env[0] == 'i' ? GRALLOC_LOG_INFO : GRALLOC_LOG_DEBUG;
-	}
+	if (!strcmp(env, "info"))
+		return GRALLOC_LOG_INFO;
+	if (!strcmp(env, "debug"))
+		return GRALLOC_LOG_DEBUG;
 	/* Someone asked for logs: say once that they asked wrongly, and
 	 * give them errors rather than silence. */
 	if (!atomic_exchange(&warned, true))
@@ -37,18 +30,32 @@ static enum gralloc_log_level threshold(void)
 	return GRALLOC_LOG_ERROR;
 }
 
+/* Info and debug messages sit on allocation paths, so their gate is a
+ * cached level: no getenv and no formatting when they are off. It is read
+ * at the first message and again at every error (errors are rare and
+ * formatted anyway, for gralloc_last_error), so a program or test that
+ * flips GRALLOC_LOG at run time is followed from its next error on. */
+static atomic_int cached_level = -1;
+
+static enum gralloc_log_level threshold(bool reread)
+{
+	int level = atomic_load_explicit(&cached_level, memory_order_relaxed);
+
+	if (reread || level < 0) {
+		level = parse_level();
+		atomic_store_explicit(&cached_level, level, memory_order_relaxed);
+	}
+	return (enum gralloc_log_level)level;
+}
+
 GRALLOC_EXPORT void gralloc_log_message(enum gralloc_log_level level, const char *func, int line,
 			 const char *fmt, ...)
 {
 	static const char *const names[] = { "", "error", "info", "debug" };
-	enum gralloc_log_level max;
 	char msg[sizeof(last_error)];
 	va_list ap;
 
-	if (level != GRALLOC_LOG_ERROR && !verbose)
-		return;
-	max = threshold();
-	if (level != GRALLOC_LOG_ERROR && level > max)
+	if (level != GRALLOC_LOG_ERROR && level > threshold(false))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -56,17 +63,11 @@ GRALLOC_EXPORT void gralloc_log_message(enum gralloc_log_level level, const char
 
 	if (level == GRALLOC_LOG_ERROR)
 		memcpy(last_error, msg, sizeof(msg));
-	if (level <= max)
+	if (level <= threshold(level == GRALLOC_LOG_ERROR))
 		fprintf(stderr, "gralloc %s: %s:%d: %s\n", names[level], func, line, msg);
 }
 
 GRALLOC_EXPORT const char *gralloc_last_error(void)
 {
 	return last_error;
-}
-
-void gralloc_log_refresh(void)
-{
-	verbose = false;
-	threshold();
 }

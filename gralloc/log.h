@@ -9,7 +9,4 @@
 #define gralloc_log(level, ...) \
 	gralloc_log_message(GRALLOC_LOG_##level, __func__, __LINE__, __VA_ARGS__)
 
-/* Reads GRALLOC_LOG again for info and debug (device creation does). */
-void gralloc_log_refresh(void);
-
 #endif
