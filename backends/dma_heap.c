@@ -11,6 +11,7 @@
 #include <linux/dma-heap.h>
 
 #include "gralloc/private.h"
+#include "gralloc/protected.h"
 
 #define MAX_OPEN_HEAPS 16
 
@@ -125,6 +126,15 @@ static int dma_heap_allocate(struct gralloc_backend *base,
 		close(heap);
 	if (ret < 0)
 		return ret;
+	/* A node can be a second name of an ordinary heap: the kernel's
+	 * exporter name is what decides. */
+	if (req->desc->usage & GRALLOC_USAGE_PROTECTED) {
+		ret = gralloc_protected_check_node(base->dev, req->heap_node, (int)data.fd);
+		if (ret) {
+			close((int)data.fd);
+			return ret;
+		}
+	}
 	*fd_out = (int)data.fd;
 	return 0;
 }

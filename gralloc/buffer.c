@@ -158,6 +158,8 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 	gralloc_copy_name(buf->name, sizeof(buf->name), desc->name);
 	buf->desc.name = buf->name;
 	ret = gralloc_layout_compute_min(&buf->desc, buf->format, min_align, &buf->layout);
+	if (!ret) /* limits.c: every backend, before any memory is asked for */
+		ret = policy_limit_check(dev->policy, buf->layout.size, NULL, 0);
 	if (ret)
 		goto fail;
 

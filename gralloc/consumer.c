@@ -159,6 +159,13 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 			return -ENOTSUP;
 		}
 	}
+	/* Secure heaps are no device's own memory: the two cannot meet. */
+	if (owner && (m->desc.usage & GRALLOC_USAGE_PROTECTED)) {
+		gralloc_log(ERROR, "%s can use only memory of %s (%s), and protected content "
+			    "comes only from secure heaps: not supported", owner->name,
+			    owner->own_device, owner->why);
+		return -ENOTSUP;
+	}
 	if (owner) {
 		snprintf(m->why, sizeof(m->why), "%.160s needs memory of %.100s (%.160s)",
 			 owner->name, owner->own_device, owner->why);

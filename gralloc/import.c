@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 
 #include "formats/formats.h"
+#include "gralloc/protected.h"
 #include "gralloc/handle.h"
 #include "gralloc/private.h"
 
@@ -306,6 +307,8 @@ static int import(struct gralloc_device *dev, const void *data, size_t len, cons
 		}
 	}
 	ret = check_fds(&h, backend, &layout, fds);
+	if (!ret && (h.usage & GRALLOC_USAGE_PROTECTED))
+		ret = gralloc_protected_check_fds(dev, h.heap, fds, num_fds);
 	if (ret)
 		goto fail;
 

@@ -14,8 +14,7 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 /* Caller holds dev->lock. Heap nodes come and go rarely (a module loaded
  * at run time), and a stat per allocation costs as much as a small
  * allocation's own work under emulation: look at most every 100 ms. The
- * clock is the vDSO's, no system call. Explain refreshes its own usage's
- * routes, so what it says is what the next allocation does. */
+ * clock is the vDSO's, no system call. */
 static void drop_if_stale(struct gralloc_device *dev)
 {
 	struct route_cache *cache = dev->routes;
@@ -70,21 +69,8 @@ void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *ou
 	}
 }
 
-int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-		 struct routes *out)
-{
-	struct plan *plan = malloc(sizeof(*plan));
-
-	if (!plan)
-		return -ENOMEM;
-	gralloc_plan(dev, desc, plan);
-	routes_store(dev, plan, desc->usage, out);
-	free(plan);
-	return 0;
-}
-
-void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t usage,
-		  struct routes *out)
+static void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t usage,
+			 struct routes *out)
 {
 	struct route_cache *cache = dev->routes;
 	uint32_t slot;
@@ -105,3 +91,17 @@ void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t 
 	cache->entries[slot] = *out;
 	pthread_mutex_unlock(&dev->lock);
 }
+
+int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		 struct routes *out)
+{
+	struct plan *plan = malloc(sizeof(*plan));
+
+	if (!plan)
+		return -ENOMEM;
+	gralloc_plan(dev, desc, plan);
+	routes_store(dev, plan, desc->usage, out);
+	free(plan);
+	return 0;
+}
+

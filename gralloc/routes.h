@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Routes: the usable part of a plan, cached per usage on the device so that
  * allocation does not re-plan (stat every heap node, format every reason)
- * on each call. Explain always plans afresh. */
+ * on each call. Explain always plans afresh and never writes the cache;
+ * a cached entry holds every usable candidate of its plan, in order, so
+ * allocation tries exactly what explain lists. */
 #ifndef GRALLOC_ROUTES_H
 #define GRALLOC_ROUTES_H
 
@@ -9,7 +11,7 @@
 
 #include "gralloc/plan.h"
 
-#define ROUTE_MAX 8
+#define ROUTE_MAX PLAN_MAX_CANDIDATES
 #define ROUTE_CACHE_SIZE 16
 
 struct route {
@@ -38,11 +40,6 @@ struct route_cache {
 bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out);
 /* The usable candidates of a plan, in order, without caching. */
 void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *out);
-/* Stores the usable candidates of a fresh plan for `usage` in the cache
- * (explain does this, so the next allocation follows what it said) and
- * copies them to *out. */
-void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t usage,
-		  struct routes *out);
 /* Plans `desc` afresh, stores the usable candidates in the cache and
  * copies them to *out. 0 or -ENOMEM. */
 int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
