@@ -69,6 +69,16 @@ static int dma_heap_status(struct gralloc_backend *base, const char *node, char 
 		snprintf(why, len, "%s is not a character device", path);
 		return -ENODEV;
 	}
+	/* Allocation opens it read-only: what this user may do, not what
+	 * exists, decides whether explain offers it. */
+	if (access(path, R_OK) < 0) {
+		int err = errno;
+
+		snprintf(why, len, "%s: %s%s", path, strerror(err),
+			 err == EACCES ? ": this user may not allocate from it (a udev rule "
+					 "can grant a group read access: see docs/permissions.md)" : "");
+		return -err;
+	}
 	return 0;
 }
 
@@ -92,7 +102,8 @@ static int heap_fd(struct dma_heap_backend *b, const char *node, bool *owned)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fd = -errno;
-		gralloc_log(INFO, "open %s: %s", path, strerror(errno));
+		gralloc_log(INFO, "open %s: %s%s", path, strerror(errno),
+			    fd == -EACCES ? " (see docs/permissions.md)" : "");
 		goto out;
 	}
 	if (b->num_open == MAX_OPEN_HEAPS) {

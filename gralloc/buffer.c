@@ -84,9 +84,10 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 		return 0;
 	}
 	if (!routes->count)
-		gralloc_log(ERROR, "no backend can serve this request (%s%s): see "
+		gralloc_log(ERROR, "no backend can serve this request (%s%s): %.300s; see "
 			    "`gralloc explain`", policy_class_names[routes->cls],
-			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "");
+			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "",
+			    routes->why);
 	else
 		gralloc_log(ERROR, "every candidate failed, the last with %s", strerror(-ret));
 	return ret;

@@ -60,8 +60,11 @@ void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *ou
 		const struct plan_candidate *c = &plan->c[i];
 		struct route *r;
 
-		if (c->verdict == GRALLOC_VERDICT_SKIPPED)
+		if (c->verdict == GRALLOC_VERDICT_SKIPPED) {
+			if (!out->why[0] && c->backend)
+				memcpy(out->why, c->reason, sizeof(out->why));
 			continue;
+		}
 		r = &out->r[out->count++];
 		r->backend = c->backend;
 		memcpy(r->heap, c->heap, sizeof(r->heap));

@@ -24,6 +24,9 @@ struct routes {
 	uint64_t usage;
 	enum policy_class cls;
 	uint32_t count;
+	/* When no candidate is usable: why the first one that names a node
+	 * was refused (a permission, a missing node), for the error. */
+	char why[384];
 	struct route r[ROUTE_MAX];
 };
 

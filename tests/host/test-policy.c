@@ -19,6 +19,7 @@
 #include "gralloc/policy.h"
 #include "gralloc/routes.h"
 #include "gralloc/consumer_private.h"
+#include "gralloc/kms_private.h"
 
 #include "test.h"
 
@@ -1236,6 +1237,18 @@ TEST(explain_lists_what_allocation_tries)
 		}
 	}
 	env_fini(&v);
+}
+
+/* Item 6: only a definite refusal is remembered as "cannot import". */
+TEST(probe_transient_errors_are_not_capabilities)
+{
+	static const int transient[] = { ENOMEM, EINTR, EAGAIN, EMFILE, ENFILE, EBUSY };
+	static const int definite[] = { ENODEV, EINVAL, EOPNOTSUPP, ENOSYS, EPERM };
+
+	for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		CHECK_EQ(gralloc_kms_probe_verdict(transient[i]), -transient[i]);
+	for (size_t i = 0; i < sizeof(definite) / sizeof(definite[0]); i++)
+		CHECK_EQ(gralloc_kms_probe_verdict(definite[i]), 0);
 }
 
 int main(void)
