@@ -11,28 +11,28 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
-/* Caller holds dev->lock. Heap nodes come and go rarely (a module loaded
- * at run time), and a stat per allocation costs as much as a small
- * allocation's own work under emulation: look at most every 100 ms. The
- * clock is the vDSO's, no system call. */
+/* Caller holds dev->lock. A heap node added or removed (a module loaded at
+ * run time) changes the directory's stamps. Checked on every lookup, not
+ * every so often: explain plans afresh each time, and an allocation right
+ * after it must follow the same plan, not one cached before the node
+ * appeared. One stat is small next to an allocation's ioctl and mmap. */
 static void drop_if_stale(struct gralloc_device *dev)
 {
 	struct route_cache *cache = dev->routes;
-	struct timespec now;
 	struct stat st;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	if (cache->used && (now.tv_sec - cache->checked.tv_sec) * 1000000000L +
-				   (now.tv_nsec - cache->checked.tv_nsec) < 100000000L)
-		return;
-	cache->checked = now;
 	memset(&st, 0, sizeof(st));
 	stat(dev->heap_dir, &st);
-	if (same_time(&st.st_mtim, &cache->dir_mtime) && same_time(&st.st_ctim, &cache->dir_ctime))
+	/* Timestamps tick at the kernel's coarse clock: two changes within
+	 * one tick keep them, but a tmpfs directory's size (devtmpfs, /tmp)
+	 * grows with every entry. */
+	if (same_time(&st.st_mtim, &cache->dir_mtime) &&
+	    same_time(&st.st_ctim, &cache->dir_ctime) && st.st_size == cache->dir_size)
 		return;
 	cache->used = 0;
 	cache->dir_mtime = st.st_mtim;
 	cache->dir_ctime = st.st_ctim;
+	cache->dir_size = st.st_size;
 }
 
 bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out)

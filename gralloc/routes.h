@@ -7,6 +7,7 @@
 #ifndef GRALLOC_ROUTES_H
 #define GRALLOC_ROUTES_H
 
+#include <sys/types.h>
 #include <time.h>
 
 #include "gralloc/plan.h"
@@ -34,7 +35,7 @@ struct route_cache {
 	/* The heap directory's change stamp when the routes were planned: a
 	 * node added or removed (a heap module loaded later) changes it. */
 	struct timespec dir_mtime, dir_ctime;
-	struct timespec checked; /* CLOCK_MONOTONIC_COARSE of the last stat */
+	off_t dir_size;
 	uint32_t used, next;
 	struct routes entries[ROUTE_CACHE_SIZE];
 };
