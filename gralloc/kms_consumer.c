@@ -89,6 +89,15 @@ gralloc_consumer_create_kms_plane(struct gralloc_kms *kms, uint32_t plane_id,
 	/* No foreign memory to probe with means nothing foreign can be
 	 * offered either: leave the consumer unconstrained. */
 	imports = gralloc_kms_imports_foreign(kms, dev);
+	if (imports < 0 && imports != -ENODEV) {
+		/* A transient failure (ENOMEM) says nothing about the device:
+		 * no guess is baked into the consumer; the caller may retry. */
+		gralloc_log(ERROR, "%s: foreign-import probe failed: %s", name,
+			    gralloc_kms_probe_reason(kms));
+		gralloc_consumer_destroy(c);
+		errno = -imports;
+		return NULL;
+	}
 	if (imports == 0) {
 		c->imports_foreign = false;
 		gralloc_copy_name(c->own_device, sizeof(c->own_device), gralloc_kms_path(kms));
