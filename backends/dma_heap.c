@@ -139,7 +139,7 @@ static int dma_heap_allocate(struct gralloc_backend *base,
 		return ret;
 	/* A node can be a second name of an ordinary heap: the kernel's
 	 * exporter name is what decides. */
-	if (req->desc->usage & GRALLOC_USAGE_PROTECTED) {
+	if (req->desc->usage & GRALLOC_USAGE_PROTECTED_CONTENT) {
 		ret = gralloc_protected_check_node(base->dev, req->heap_node, (int)data.fd);
 		if (ret) {
 			close((int)data.fd);

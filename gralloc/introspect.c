@@ -49,6 +49,10 @@ static void list_heaps(struct gralloc_device *dev)
 			known |= !strcmp(p->heaps[i].node, ent->d_name);
 		if (known)
 			continue;
+		/* A node path that does not fit is not listed rather than cut. */
+		if (snprintf(l->node, sizeof(l->node), "%s/%s", dev->heap_dir, ent->d_name) >=
+		    (int)sizeof(l->node))
+			continue;
 		gralloc_copy_name(l->name, sizeof(l->name), ent->d_name);
 		snprintf(l->node, sizeof(l->node), "%s/%s", dev->heap_dir, ent->d_name);
 		l->kind = plan_heap_security(dev, ent->d_name, NULL, 0) == HEAP_RESERVED ?
@@ -77,6 +81,7 @@ GRALLOC_EXPORT int gralloc_device_heap_get(struct gralloc_device *dev, size_t in
 			    "gralloc_device_heap_count() first", index);
 		return -(errno = EINVAL);
 	}
+	memset(out, 0, sizeof(*out));
 	out->name = listed[index].name;
 	out->node = listed[index].node;
 	out->kind = listed[index].kind;

@@ -54,8 +54,10 @@ static int import_once(int drm_fd, int fd, int *close_err)
 
 static int probe_with(int drm_fd, struct gralloc_device *dev, char *why, size_t len)
 {
-	const struct gralloc_buffer_desc desc = { PROBE_WIDTH, PROBE_HEIGHT, DRM_FORMAT_XRGB8888,
-						  1, 0, NULL };
+	const struct gralloc_buffer_desc desc = {
+		.width = PROBE_WIDTH, .height = PROBE_HEIGHT, .format = DRM_FORMAT_XRGB8888,
+		.layer_count = 1,
+	};
 	const struct policy_heap *system = policy_find_heap(dev->policy, "system");
 	const char *node = system ? system->node : "system";
 

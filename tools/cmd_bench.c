@@ -62,6 +62,7 @@ static int run_case(const struct bench_case *c, struct bench_buf *b, unsigned it
 		    unsigned rounds, double *lib_ns, double *base_ns)
 {
 	double lib[MAX_ROUNDS], base[MAX_ROUNDS];
+	double start = now_ns(), said = start;
 	int ret = 0;
 
 	/* One untimed pass of each warms caches and the heap's page pools. */
@@ -77,6 +78,12 @@ static int run_case(const struct bench_case *c, struct bench_buf *b, unsigned it
 			ret = timed(c->library, b, iters, &lib[r]);
 			if (!ret)
 				ret = timed(c->baseline, b, iters, &base[r]);
+		}
+		/* Slow cases say they are alive every few seconds. */
+		if (!ret && r + 1 < rounds && now_ns() - said > 5e9) {
+			said = now_ns();
+			fprintf(stderr, "gralloc bench:       round %u/%u done, %.0f s\n", r + 1,
+				rounds, (said - start) / 1e9);
 		}
 	}
 	if (ret) {
@@ -208,8 +215,10 @@ static int open_heap(const struct bench_opts *o, char *node, size_t len)
 			json_string(stdout, node);
 			printf("}\n");
 		}
-		fprintf(stderr, "gralloc bench: no dma-buf heap here (%s: %s): run in the "
-				"guest rig\n", node, why);
+		fprintf(stderr, "gralloc bench: no dma-buf heap here (%s: %s): nothing to "
+				"measure. The kernel needs CONFIG_DMABUF_HEAPS_SYSTEM; pick another "
+				"heap with --heap NAME or the directory with GRALLOC_HEAP_DIR\n",
+			node, why);
 		return -CLI_SKIP;
 	}
 	fd = open(node, O_RDONLY | O_CLOEXEC);
@@ -226,12 +235,14 @@ static int run_all(const struct bench_opts *o, struct gralloc_device *dev, int h
 		const char *label;
 		uint32_t w, h;
 	} shapes[] = { { "64 KiB", 128, 128 }, { "1920x1080", 1920, 1080 } };
+	const size_t num_shapes = sizeof(shapes) / sizeof(shapes[0]);
 	bool first = true;
+	size_t step = 0;
 
 	for (size_t c = 0; c < bench_case_count; c++) {
 		const struct bench_case *bc = &bench_cases[c];
 
-		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		for (size_t s = 0; s < num_shapes; s++) {
 			struct gralloc_buffer_info info;
 			struct bench_buf b = {
 				.label = shapes[s].label,
@@ -255,6 +266,12 @@ static int run_all(const struct bench_opts *o, struct gralloc_device *dev, int h
 				iters = iters / BIG_ALLOC_DIVISOR ? iters / BIG_ALLOC_DIVISOR : 1;
 			if (bc->needs_map && bench_map_setup(&b))
 				return CLI_FAILED;
+			/* A case can take minutes on a slow machine (the guest
+			 * rig: over 100 s): say what is running, on stderr so
+			 * stdout stays the table or the JSON. */
+			fprintf(stderr, "gralloc bench: [%zu/%zu] %s, %s: %u iterations x %u rounds "
+				"x 2 sides...\n", ++step, bench_case_count * num_shapes, bc->name,
+				b.label, iters, o->rounds);
 			ret = run_case(bc, &b, iters, o->rounds, &lib_ns, &base_ns);
 			if (bc->needs_map)
 				bench_map_teardown(&b);
@@ -331,6 +348,7 @@ int cmd_bench(int argc, char **argv)
 			       o.iters, o.rounds, "case", "buffer", "library", "baseline",
 			       "ratio", "target");
 		}
+		fflush(stdout); /* the header before stderr's progress lines */
 		ret = run_all(&o, dev, heap_fd);
 		if (o.json)
 			printf("]}\n");

@@ -43,7 +43,10 @@ static struct gralloc_device *device_with(const char *config, const char *heap_d
 static struct gralloc_buffer *alloc(struct gralloc_device *dev, uint32_t w, uint32_t h,
 				    uint32_t layers, uint64_t usage)
 {
-	struct gralloc_buffer_desc d = { w, h, DRM_FORMAT_XRGB8888, layers, usage, "fc" };
+	struct gralloc_buffer_desc d = {
+		.width = w, .height = h, .format = DRM_FORMAT_XRGB8888, .layer_count = layers,
+		.usage = usage, .name = "fc",
+	};
 
 	return gralloc_buffer_allocate(dev, &d);
 }
@@ -120,7 +123,7 @@ TEST(secure_name_on_the_system_heap_is_refused)
 {
 	static const char *const both[] = { "system", "vault" };
 	static const char *const alone[] = { "vault" };
-	const uint64_t usage = GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_GPU_TEXTURE;
+	const uint64_t usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_GPU_TEXTURE;
 	struct gralloc_explanation *e;
 	struct gralloc_device *dev;
 	char dir[64], sel[160];
@@ -137,8 +140,9 @@ TEST(secure_name_on_the_system_heap_is_refused)
 	CHECK_EQ(fake_heap_dir(dir, sizeof(dir), both, 2), 0);
 	dev = device_with("heap vault kind=secure\norder protected vault\n", dir, NULL);
 	CHECK(dev);
-	e = gralloc_explain(dev, &(struct gralloc_buffer_desc){ 64, 64, DRM_FORMAT_XRGB8888,
-								 1, usage, NULL });
+	e = gralloc_explain(dev, &(struct gralloc_buffer_desc){
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .usage = usage,
+	});
 	CHECK(e);
 	selected(e, sel, sizeof(sel));
 	CHECK_STR(sel, "");
@@ -167,7 +171,7 @@ TEST(protected_handle_import_checks_the_exporter)
 	struct gralloc_device *producer, *consumer;
 	struct gralloc_buffer_info info;
 	struct gralloc_buffer *buf, *imp;
-	unsigned char bytes[GRALLOC_HANDLE_SIZE];
+	unsigned char bytes[GRALLOC_WIRE_SIZE];
 	char exp[64];
 
 	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
@@ -186,7 +190,7 @@ TEST(protected_handle_import_checks_the_exporter)
 	CHECK(imp);
 	gralloc_buffer_free(consumer, imp);
 	/* The same system-heap dma-buf claiming to be protected secure memory. */
-	info.usage |= GRALLOC_USAGE_PROTECTED;
+	info.usage |= GRALLOC_USAGE_PROTECTED_CONTENT;
 	snprintf(info.heap, sizeof(info.heap), "system-secure");
 	CHECK(gralloc_handle_encode(&info, bytes, sizeof(bytes)) > 0);
 	errno = 0;
@@ -263,14 +267,22 @@ struct nobody_case {
 	const char *expect_in_reason;
 };
 
-#define NOBODY_FAIL(...) do { printf("#   [uid 65534] " __VA_ARGS__); printf("\n"); return 1; } while (0)
+#define NOBODY_FAIL(...)                                                      \
+	do {                                                                  \
+		printf("#   [uid 65534] " __VA_ARGS__);                           \
+		printf("\n");                                                 \
+		return 1;                                                     \
+	} while (0)
 
 /* Explain and allocation agree for this user, and a refusal names the
  * node and the fix. */
 static int nobody_explain_is_allocate(void *arg)
 {
 	const struct nobody_case *t = arg;
-	struct gralloc_buffer_desc d = { 256, 256, DRM_FORMAT_XRGB8888, 1, t->usage, NULL };
+	struct gralloc_buffer_desc d = {
+		.width = 256, .height = 256, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = t->usage,
+	};
 	struct gralloc_device *dev = gralloc_device_create(NULL);
 	struct gralloc_explanation *e;
 	struct gralloc_buffer_info info;
@@ -285,7 +297,8 @@ static int nobody_explain_is_allocate(void *arg)
 	if (!e)
 		NOBODY_FAIL("explain: %s", gralloc_last_error());
 	selected(e, sel, sizeof(sel));
-	if (!strstr(reason_of(e, "dma-heap", "system"), "/dev/dma_heap/system: Permission denied") ||
+	if (!strstr(reason_of(e, "dma-heap", "system"),
+		    "/dev/dma_heap/system: Permission denied") ||
 	    !strstr(reason_of(e, "dma-heap", "system"), "docs/permissions.md"))
 		NOBODY_FAIL("dma-heap/system reason: %s", reason_of(e, "dma-heap", "system"));
 	buf = gralloc_buffer_allocate(dev, &d);
@@ -427,9 +440,12 @@ TEST(kms_program_starts_while_gralloc_holds_scanout_buffers)
 		struct gralloc_device *def = gralloc_device_create(NULL);
 		struct gralloc_device *vk = device_with(NULL, NULL, vkms);
 		struct gralloc_device *vg = device_with(NULL, NULL, virtio);
-		struct gralloc_buffer *a = def ? alloc(def, 256, 256, 1, GRALLOC_USAGE_SCANOUT) : NULL;
-		struct gralloc_buffer *b = vk ? alloc(vk, 256, 256, 1, GRALLOC_USAGE_SCANOUT) : NULL;
-		struct gralloc_buffer *g = vg ? alloc(vg, 256, 256, 1, GRALLOC_USAGE_SCANOUT) : NULL;
+		struct gralloc_buffer *a =
+			def ? alloc(def, 256, 256, 1, GRALLOC_USAGE_SCANOUT) : NULL;
+		struct gralloc_buffer *b =
+			vk ? alloc(vk, 256, 256, 1, GRALLOC_USAGE_SCANOUT) : NULL;
+		struct gralloc_buffer *g =
+			vg ? alloc(vg, 256, 256, 1, GRALLOC_USAGE_SCANOUT) : NULL;
 		struct gralloc_buffer_info info;
 
 		c = a && b && g ? 'y' : 'n';
@@ -581,8 +597,10 @@ TEST(kms_plane_consumer_knows_size_limits)
 						  dev);
 	CHECK(plane);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct gralloc_buffer_desc d = { bad[i][0], bad[i][1], DRM_FORMAT_XRGB8888, 1, 0,
-						 NULL };
+		struct gralloc_buffer_desc d = {
+			.width = bad[i][0], .height = bad[i][1], .format = DRM_FORMAT_XRGB8888,
+			.layer_count = 1,
+		};
 
 		errno = 0;
 		if (gralloc_buffer_allocate_for(dev, &d, &plane, 1) || errno != EINVAL ||
@@ -594,8 +612,10 @@ TEST(kms_plane_consumer_knows_size_limits)
 			FAIL_MSG("%ux%u: explain_for accepted it", bad[i][0], bad[i][1]);
 	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		struct gralloc_buffer_desc d = { good[i][0], good[i][1], DRM_FORMAT_XRGB8888, 1,
-						 0, NULL };
+		struct gralloc_buffer_desc d = {
+			.width = good[i][0], .height = good[i][1],
+			.format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		};
 		struct gralloc_buffer *buf = gralloc_buffer_allocate_for(dev, &d, &plane, 1);
 		uint32_t fb;
 
@@ -617,7 +637,9 @@ TEST(kms_plane_consumer_knows_size_limits)
  * one page is contiguous by nature and proves nothing. */
 TEST(foreign_import_probe_is_multi_page)
 {
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1, 0, NULL };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+	};
 	struct gralloc_explanation *e;
 	struct gralloc_consumer *plane;
 	struct gralloc_device *dev;

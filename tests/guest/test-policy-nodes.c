@@ -316,7 +316,7 @@ static void check_eperm(struct heaps *h)
 {
 	struct gralloc_buffer_desc d = {
 		.width = 640, .height = 480, .format = DRM_FORMAT_XRGB8888,
-		.usage = GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_SCANOUT, .name = "protected",
+		.usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_SCANOUT, .name = "protected",
 	};
 	struct gralloc_buffer *buf;
 
