@@ -20,6 +20,8 @@
 
 #define NOBODY 65534
 
+static const char *gralloc_tool; /* argv[1]: the gralloc command, if built */
+
 static struct gralloc_device *device_with(const char *config, const char *heap_dir,
 					  const char *display)
 {
@@ -666,7 +668,51 @@ TEST(foreign_import_probe_is_multi_page)
 	gralloc_device_destroy(dev);
 }
 
-int main(void)
+/* `gralloc info` as uid 65534: a root-only heap is "no access", not
+ * "usable", and the display's problem is the permission, not "no KMS
+ * device". */
+TEST(unprivileged_info_names_the_cause)
 {
+	static char out[16384];
+	size_t used = 0;
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (!gralloc_tool || !gralloc_tool[0]) {
+		test_skip("built without the gralloc tool");
+		return;
+	}
+	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
+	CHECK_EQ(pipe2(pipefd, O_CLOEXEC), 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+		    setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(2);
+		execl(gralloc_tool, "gralloc", "info", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (used < sizeof(out) - 1 &&
+	       (n = read(pipefd[0], out + used, sizeof(out) - 1 - used)) > 0)
+		used += (size_t)n;
+	out[used] = '\0';
+	close(pipefd[0]);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	if (!strstr(out, "no access") || strstr(out, "no KMS device") ||
+	    !strstr(out, "Permission denied")) {
+		for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+			printf("#   | %s\n", line);
+		FAIL_MSG("gralloc info as uid 65534 does not name the permission");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	gralloc_tool = argc > 1 ? argv[1] : NULL;
 	return test_run_all();
 }
