@@ -71,3 +71,8 @@ GRALLOC_EXPORT const char *gralloc_last_error(void)
 {
 	return last_error;
 }
+
+void gralloc_log_reread(void)
+{
+	threshold(true);
+}

@@ -1166,8 +1166,10 @@ static char *capture_allocation(struct gralloc_device *dev, const struct gralloc
 	fflush(stderr);
 	dup2(fd, 2);
 	setenv("GRALLOC_LOG", "info", 1);
+	gralloc_log_reread();
 	buf = gralloc_buffer_allocate(dev, d);
 	unsetenv("GRALLOC_LOG");
+	gralloc_log_reread();
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
