@@ -98,6 +98,16 @@ static void print_text(struct gralloc_device *dev, const char *policy,
 			       drm[i].desc);
 	}
 	printf("iommu (sysfs): %s\n", sysfs_iommu() ? "present" : "none in /sys/class/iommu");
+	{
+		struct gralloc_pool_stats ps;
+
+		gralloc_device_pool_stats(dev, &ps);
+		printf("pool: %llu buffers, %llu bytes held (at most %llu buffers, %llu bytes); "
+		       "%llu hits, %llu misses\n", (unsigned long long)ps.buffers,
+		       (unsigned long long)ps.bytes, (unsigned long long)ps.max_buffers,
+		       (unsigned long long)ps.max_bytes, (unsigned long long)ps.hits,
+		       (unsigned long long)ps.misses);
+	}
 	printf("policy:\n");
 	for (const char *line = policy; line && *line;) {
 		size_t n = strcspn(line, "\n");
@@ -163,6 +173,16 @@ static void print_json(struct gralloc_device *dev, const char *policy,
 	}
 	printf("],\"drm_error\":");
 	json_string(stdout, drm_err ? strerror(drm_err) : "");
+	{
+		struct gralloc_pool_stats ps;
+
+		gralloc_device_pool_stats(dev, &ps);
+		printf(",\"pool\":{\"buffers\":%llu,\"bytes\":%llu,\"max_buffers\":%llu,"
+		       "\"max_bytes\":%llu,\"hits\":%llu,\"misses\":%llu}",
+		       (unsigned long long)ps.buffers, (unsigned long long)ps.bytes,
+		       (unsigned long long)ps.max_buffers, (unsigned long long)ps.max_bytes,
+		       (unsigned long long)ps.hits, (unsigned long long)ps.misses);
+	}
 	printf(",\"iommu_sysfs\":%s,\"policy\":", sysfs_iommu() ? "true" : "false");
 	json_string(stdout, policy);
 	printf("}\n");
