@@ -44,6 +44,9 @@ else
 fi
 
 if [ -f build/build.ninja ]; then
+	# Instruction counts per call (callgrind): printed, never judged.
+	run_suites bench build bench
+	grep '^#' build/bench.log | grep -v 'SKIP' | sed -n '/instructions per operation/,$p'
 	run_suites fuzz build fuzz
 	run_suites package build package
 	results=build/vm-results run_suites vm build vm
@@ -57,6 +60,13 @@ if [ -f build-asan/build.ninja ]; then
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	results=build-asan/vm-results run_suites asan-vm build-asan vm
 fi
+
+# Release builds compile without warnings (-Werror) with gcc -O3 and with
+# clang; a failure fails the run.
+echo "== release build (gcc, -O3)"
+build build-release --buildtype=release -Dtests=disabled || { echo "release build failed"; setup_fail=1; }
+echo "== clang build"
+CC=clang build build-clang -Dtests=disabled || { echo "clang build failed"; setup_fail=1; }
 
 python3 scripts/summarize.py "${logs[@]}"
 status=$?
