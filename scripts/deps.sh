@@ -17,4 +17,8 @@ gralloc_install_deps() {
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			"${missing[@]}" >/dev/null
 	fi
+	# Android's headers for the header-coexistence test: cached, and not
+	# fatal (that test skips and says why without them).
+	. "$(dirname "${BASH_SOURCE[0]}")/android-headers.sh"
+	gralloc_android_headers || echo "== Android headers unavailable: host-android-headers will skip"
 }
