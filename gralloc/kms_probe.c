@@ -23,7 +23,7 @@ int gralloc_kms_probe_foreign(int drm_fd, struct gralloc_device *dev, char *why,
 	for (size_t i = 0; i < gralloc_backend_impl_count; i++) {
 		struct gralloc_backend *b = dev->backends[i];
 		struct gralloc_alloc_request req = {
-			.desc = &desc, .heap_name = "system", .heap_node = node, .size = 4096,
+			.desc = &desc, .heap_name = "system", .heap_node = node, .size = gralloc_page_size(),
 		};
 		struct drm_gem_close close_args = { 0 };
 		int fd, ret;

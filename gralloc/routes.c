@@ -23,8 +23,7 @@ static void drop_if_stale(struct gralloc_device *dev)
 	struct stat st;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	if (cache->used && (now.tv_sec - cache->checked.tv_sec) * 1000000000L +
-				   (now.tv_nsec - cache->checked.tv_nsec) < 100000000L)
+	if (cache->used && gralloc_ns_between(&cache->checked, &now) < 100000000)
 		return;
 	cache->checked = now;
 	memset(&st, 0, sizeof(st));
