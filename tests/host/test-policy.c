@@ -744,7 +744,7 @@ TEST(protected_without_secure_heap_fails_closed)
 
 	/* memfd could hold the bytes, but protected content must fail closed. */
 	errno = 0;
-	CHECK_EQ(gralloc_buffer_allocate(v.dev, &d), NULL);
+	CHECK(gralloc_buffer_allocate(v.dev, &d) == NULL);
 	CHECK_EQ(errno, EPERM);
 	CHECK(strstr(gralloc_last_error(), "secure"));
 	env_fini(&v);
@@ -939,9 +939,9 @@ TEST(explanation_accessors)
 	CHECK_EQ(gralloc_explanation_count(NULL), 0);
 	CHECK_STR(gralloc_explanation_summary(NULL), "");
 	errno = 0;
-	CHECK_EQ(gralloc_explain(v.dev, &bad), NULL);
+	CHECK(gralloc_explain(v.dev, &bad) == NULL);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(gralloc_explain(NULL, &bad), NULL);
+	CHECK(gralloc_explain(NULL, &bad) == NULL);
 	env_fini(&v);
 }
 
