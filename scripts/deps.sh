@@ -5,7 +5,11 @@ gralloc_install_deps() {
 	local pkgs=(meson ninja-build pkg-config gcc libdrm-dev python3 binutils
 		    clang libclang-rt-14-dev libegl-dev libgles-dev libgbm-dev
 		    libegl-mesa0 libgl1-mesa-dri
-		    qemu-system-x86 busybox-static kmod cpio xz-utils)
+		    qemu-system-x86 busybox-static kmod cpio xz-utils
+		    gcc-multilib libdrm-dev:i386 qemu-user)
+	# The i386 build of the host suites (cross/i386-linux-gnu.ini) needs
+	# Debian's i386 packages next to the native ones.
+	dpkg --print-foreign-architectures | grep -qx i386 || dpkg --add-architecture i386
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs every test: host suites (normal and ASan+UBSan builds), the fuzz run
+# Runs every test: host suites (normal, i386 and ASan+UBSan builds), the fuzz run
 # and the real-kernel suite in the QEMU guest. Installs what it needs.
 # Last line: "N passed, N failed, N skipped". Exit status non-zero on any
 # failure.
@@ -34,6 +34,13 @@ if build build; then
 	run_suites host build host cli
 else
 	echo "build failed"; setup_fail=1
+fi
+
+# 32-bit: size_t, long and pointers of 4 bytes, run under qemu-i386.
+if build build-i386 --cross-file cross/i386-linux-gnu.ini; then
+	run_suites i386 build-i386 host cli
+else
+	echo "i386 build failed"; setup_fail=1
 fi
 
 if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then

@@ -35,7 +35,9 @@ def run(*args, env=None, heap_dir=EMPTY_HEAPS):
     e['GRALLOC_HEAP_DIR'] = heap_dir
     e['GRALLOC_UDMABUF'] = os.path.join(TMP.name, 'no-udmabuf')
     e.update(env or {})
-    p = subprocess.run([GRALLOC] + list(args), capture_output=True, env=e, timeout=60)
+    # A cross build's binaries run through the emulator the build names.
+    wrapper = os.environ.get('GRALLOC_EXE_WRAPPER', '').split()
+    p = subprocess.run(wrapper + [GRALLOC] + list(args), capture_output=True, env=e, timeout=60)
     return (p.returncode, p.stdout.decode('utf-8', 'replace'),
             p.stderr.decode('utf-8', 'replace'))
 
