@@ -2,11 +2,12 @@
 # Installs what building and testing need, only when something is missing,
 # so a warm machine pays nothing. Sourced by test.sh and demo.sh.
 gralloc_install_deps() {
-	local pkgs=(meson ninja-build pkg-config gcc libdrm-dev python3 binutils
+	local pkgs=(meson ninja-build pkg-config gcc libdrm-dev zlib1g-dev python3 binutils
 		    clang libclang-rt-14-dev libegl-dev libgles-dev libgbm-dev
 		    libegl-mesa0 libgl1-mesa-dri
 		    qemu-system-x86 busybox-static kmod cpio xz-utils
-		    gcc-multilib libdrm-dev:i386 qemu-user)
+		    dpkg-dev debhelper fakeroot
+		    gcc-multilib libdrm-dev:i386 zlib1g-dev:i386 qemu-user)
 	# The i386 build of the host suites (cross/i386-linux-gnu.ini) needs
 	# Debian's i386 packages next to the native ones.
 	dpkg --print-foreign-architectures | grep -qx i386 || dpkg --add-architecture i386
