@@ -349,8 +349,11 @@ static int alloc_legacy(struct ion_backend *b, uint64_t size, const struct ion_t
 	struct ion_handle_data handle;
 	int ret, freed;
 
-	if (size > SIZE_MAX)
+	if (size > SIZE_MAX) {
+		gralloc_log(ERROR, "ION: %llu bytes do not fit the legacy ioctl's length on "
+			    "this system", (unsigned long long)size);
 		return -EOVERFLOW;
+	}
 	data.len = (size_t)size;
 	ret = gralloc_ioctl(b->fd, ION_IOC_LEGACY_ALLOC, &data);
 	if (ret < 0)

@@ -11,7 +11,7 @@
 #define MAX_DIMENSION 32768u
 #define MAX_LAYERS 256u
 #define MAX_SIZE (UINT64_C(1) << 34) /* 16 GiB: far above any real frame */
-#define PAGE 4096u
+#define PAGE gralloc_page_size() /* 4 KiB, 16 KiB or 64 KiB */
 
 /* Per-usage alignment, as data. A request takes the largest value of every
  * rule its usage touches; plain CPU buffers get the first row. */
@@ -30,9 +30,9 @@ static const struct alignment_rule {
 	/* Display engines fetch in 64-byte bursts. */
 	{ GRALLOC_USAGE_DISPLAY, 64, 1, 64 },
 	/* Codecs and ISPs work on 16-row macroblocks and want each plane on
-	 * its own page. */
+	 * a 4 KiB boundary (their DMA's, whatever the CPU's page size). */
 	{ GRALLOC_USAGE_VIDEO_ENCODER | GRALLOC_USAGE_VIDEO_DECODER |
-		  GRALLOC_USAGE_CAMERA_WRITE | GRALLOC_USAGE_CAMERA_READ, 128, 16, PAGE },
+		  GRALLOC_USAGE_CAMERA_WRITE | GRALLOC_USAGE_CAMERA_READ, 128, 16, 4096 },
 };
 
 /* Bytes of a BLOB request: `size`, or Android's width x 1. */

@@ -215,6 +215,8 @@ int gralloc_ioctl(int fd, unsigned long request, void *arg);
 void gralloc_copy_name(char *dst, size_t len, const char *src);
 int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage);
 uint64_t gralloc_page_size(void);
+struct timespec;
+int64_t gralloc_ns_between(const struct timespec *a, const struct timespec *b);
 /* Version 1 size of a public struct: up to and including its last v1 field. */
 #define GRALLOC_V1_SIZE(type, last)                                                \
 	((offsetof(type, last) + sizeof(((type *)0)->last) + _Alignof(type) - 1) & \

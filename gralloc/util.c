@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -100,4 +102,16 @@ uint64_t gralloc_page_size(void)
 		cached = p;
 	}
 	return (uint64_t)p;
+}
+
+/* Sizes of dma-bufs reach 2 GiB: lseek, fstat, ftruncate and mmap offsets
+ * must be 64-bit on 32-bit systems too (meson.build asks for it). */
+_Static_assert(sizeof(off_t) == 8, "off_t must be 64-bit: build with _FILE_OFFSET_BITS=64");
+
+/* Nanoseconds from a to b. In 64 bits: a long is 32 bits on i386 and
+ * seconds * 1e9 overflows it after two seconds. */
+int64_t gralloc_ns_between(const struct timespec *a, const struct timespec *b)
+{
+	return ((int64_t)b->tv_sec - (int64_t)a->tv_sec) * INT64_C(1000000000) +
+	       ((int64_t)b->tv_nsec - (int64_t)a->tv_nsec);
 }

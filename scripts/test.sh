@@ -1,6 +1,7 @@
 #!/bin/bash
-# Runs every test: host suites (normal and ASan+UBSan builds), the fuzz run,
-# the Debian package build and the real-kernel suite in the QEMU guest. Installs what it needs.
+# Runs every test: host suites (normal, i386 and ASan+UBSan builds), the fuzz
+# run, the Debian package build and the real-kernel suite in the QEMU guest.
+# Installs what it needs.
 # Last line: "N passed, N failed, N skipped". Exit status non-zero on any
 # failure.
 set -u
@@ -34,6 +35,15 @@ if build build; then
 	run_suites host build host cli
 else
 	echo "build failed"; setup_fail=1
+fi
+
+# 32-bit: size_t, long and pointers of 4 bytes, run under qemu-i386. Only
+# set up: meson test builds just what the host and cli suites run.
+if [ -f build-i386/build.ninja ] ||
+   meson setup build-i386 --cross-file cross/i386-linux-gnu.ini >build-i386.setup.log 2>&1; then
+	run_suites i386 build-i386 host cli
+else
+	cat build-i386.setup.log; echo "i386 setup failed"; setup_fail=1
 fi
 
 if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then

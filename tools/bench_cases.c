@@ -92,13 +92,14 @@ static int library_lock(struct bench_buf *b, unsigned iters)
 static int map_per_lock(struct bench_buf *b, unsigned iters)
 {
 	for (unsigned i = 0; i < iters; i++) {
-		void *p = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+		/* Fits: setup mapped the same length. */
+		void *p = mmap(NULL, (size_t)b->size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
 		int ret;
 
 		if (p == MAP_FAILED)
 			return -errno;
 		ret = raw_sync_pair(b->fd);
-		munmap(p, b->size);
+		munmap(p, (size_t)b->size);
 		if (ret)
 			return ret;
 	}
@@ -323,7 +324,11 @@ static int bench_map_setup(struct bench_buf *b)
 		cli_fail("cannot export the buffer", errno);
 		goto fail;
 	}
-	b->map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+	if (b->size > SIZE_MAX) { /* 32-bit: never map a truncated length */
+		cli_fail("the buffer is larger than this process can map", EOVERFLOW);
+		goto fail;
+	}
+	b->map = mmap(NULL, (size_t)b->size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
 	if (b->map == MAP_FAILED) {
 		b->map = NULL;
 		fprintf(stderr, "gralloc: mmap of the exported buffer: %s\n", strerror(errno));
@@ -338,7 +343,7 @@ fail:
 static void bench_map_teardown(struct bench_buf *b)
 {
 	if (b->map)
-		munmap(b->map, b->size);
+		munmap(b->map, (size_t)b->size);
 	if (b->fd >= 0)
 		close(b->fd);
 	gralloc_buffer_free(b->dev, b->buf);

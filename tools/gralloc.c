@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gralloc/version.h>
+
 #include "cli.h"
 
 static int cmd_help(int argc, char **argv);
@@ -85,7 +87,8 @@ static int cmd_version(int argc, char **argv)
 		return cli_print_help("version");
 	if (argc > 1)
 		return cli_usage_error("version", "unexpected argument '%s'", argv[1]);
-	printf("gralloc %s\n", GRALLOC_VERSION);
+	/* The library's own: what is really running. */
+	printf("gralloc %s\n", gralloc_version_string());
 	return CLI_OK;
 }
 

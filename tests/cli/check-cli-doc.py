@@ -21,7 +21,7 @@ import sys
 
 def run(tool, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith('GRALLOC_')}
-    p = subprocess.run([tool, *args], capture_output=True, text=True, env=env, timeout=60)
+    p = subprocess.run(os.environ.get('GRALLOC_EXE_WRAPPER', '').split() + [tool, *args], capture_output=True, text=True, env=env, timeout=60)
     if p.returncode:
         raise RuntimeError(f'gralloc {" ".join(args)}: exit {p.returncode}: {p.stderr}')
     return p.stdout
@@ -64,7 +64,7 @@ def main():
                        (f'"## `{heading.group(1)}`"' if heading else 'no section')))
 
     # The usage names an unknown name lists, in the -u rows of both pages.
-    p = subprocess.run([tool, 'explain', '-f', 'R8', '-s', '8x8', '-u', 'bogus'],
+    p = subprocess.run(os.environ.get('GRALLOC_EXE_WRAPPER', '').split() + [tool, 'explain', '-f', 'R8', '-s', '8x8', '-u', 'bogus'],
                        capture_output=True, text=True, timeout=60)
     m = re.search(r'valid names: (\S+)', p.stderr)
     names = m.group(1).split(',') if m else []

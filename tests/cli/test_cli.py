@@ -12,6 +12,7 @@ same. Standard library only.
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,9 @@ def run(*args, env=None, heap_dir=EMPTY_HEAPS):
     e['GRALLOC_HEAP_DIR'] = heap_dir
     e['GRALLOC_UDMABUF'] = os.path.join(TMP.name, 'no-udmabuf')
     e.update(env or {})
-    p = subprocess.run([GRALLOC] + list(args), capture_output=True, env=e, timeout=60)
+    # A cross build's binaries run through the emulator the build names.
+    wrapper = os.environ.get('GRALLOC_EXE_WRAPPER', '').split()
+    p = subprocess.run(wrapper + [GRALLOC] + list(args), capture_output=True, env=e, timeout=60)
     return (p.returncode, p.stdout.decode('utf-8', 'replace'),
             p.stderr.decode('utf-8', 'replace'))
 
@@ -450,6 +453,21 @@ def global_config_and_display_options():
     check_failed(rc, err, 1)
 
 
+def gralloc_command():
+    """A path that runs the tool: the tool, or under a cross build's
+    emulator a script that runs it through the emulator."""
+    wrapper = os.environ.get('GRALLOC_EXE_WRAPPER', '').split()
+    if not wrapper:
+        return GRALLOC
+    path = os.path.join(TMP.name, 'gralloc')
+    if not os.path.exists(path):
+        with open(path, 'w') as fh:
+            fh.write('#!/bin/sh\nexec %s "$@"\n' % ' '.join(
+                shlex.quote(a) for a in wrapper + [GRALLOC]))
+        os.chmod(path, 0o755)
+    return path
+
+
 def complete(line):
     """What tools/gralloc.bash offers for `line` (cursor at the end), in a
     bash without the bash-completion package: _init_completion and
@@ -468,7 +486,7 @@ COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 _gralloc
 printf '%s\n' "${COMPREPLY[@]}"
 '''
-    p = subprocess.run(['bash', '-c', script, 'complete', COMPLETION, line, GRALLOC],
+    p = subprocess.run(['bash', '-c', script, 'complete', COMPLETION, line, gralloc_command()],
                        capture_output=True, text=True, timeout=60)
     check(p.returncode == 0, p.stderr)
     return p.stdout.split()

@@ -75,6 +75,16 @@ static char test_skip_reason[256];
 		}                                                              \
 	} while (0)
 
+/* The emulator a cross build's tests run under (GRALLOC_EXE_WRAPPER, set by
+ * tests/meson.build from the cross file), or NULL when they run natively:
+ * what user-mode emulation cannot reproduce is skipped, long loops shrink. */
+static inline const char *test_emulator(void)
+{
+	const char *e = getenv("GRALLOC_EXE_WRAPPER");
+
+	return e && *e ? e : NULL;
+}
+
 static inline void test_skip(const char *reason)
 {
 	test_skipped_flag = true;

@@ -859,6 +859,13 @@ TEST(receive_too_many_fds_truncates_and_closes_all)
 	SETUP(f);
 	int sv[2];
 
+	if (test_emulator()) {
+		/* qemu-user receives into a larger control buffer of its own. */
+		teardown(&f);
+		test_skip("user-mode emulation never truncates SCM_RIGHTS");
+		return;
+	}
+
 	for (int type = SOCK_STREAM; type <= SOCK_SEQPACKET; type += SOCK_SEQPACKET - SOCK_STREAM) {
 		CHECK_EQ(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv), 0);
 		CHECK_EQ(send_raw(sv[0], f.h.data, f.h.len, f.h.fds[0], 9), 0);

@@ -7,6 +7,7 @@ none extra, same order).
 usage: check-formats-doc.py DUMP_FORMATS docs/formats.md
 Prints TAP. After a format change, paste the new `dump-formats` output
 into the document."""
+import os
 import subprocess
 import sys
 
@@ -34,7 +35,7 @@ def main():
     print('TAP version 13')
     print(f'1..{len(TABLES)}')
     for n, (title, args) in enumerate(TABLES, 1):
-        want = subprocess.run([dump] + args, check=True, capture_output=True,
+        want = subprocess.run(os.environ.get('GRALLOC_EXE_WRAPPER', '').split() + [dump] + args, check=True, capture_output=True,
                               text=True).stdout.splitlines()
         have = doc_table(doc, want[0])
         ok = have == want

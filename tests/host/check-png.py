@@ -63,7 +63,8 @@ def main():
         png, rgb = os.path.join(tmp, f'{w}x{h}.png'), os.path.join(tmp, f'{w}x{h}.rgb')
         name = f'png {w}x{h} round trip'
         try:
-            subprocess.run([tool, png, rgb, str(w), str(h)], check=True, timeout=60)
+            subprocess.run(os.environ.get('GRALLOC_EXE_WRAPPER', '').split() +
+                           [tool, png, rgb, str(w), str(h)], check=True, timeout=60)
             with open(png, 'rb') as f:
                 data = f.read()
             with open(rgb, 'rb') as f:

@@ -4,8 +4,10 @@
 and exactly what the public header declares. An accidental export (a helper
 that lost `static`, a missing hidden visibility) or a lost one fails here.
 
-usage: check-symbols.py NM LIBRARY exported-symbols.txt HEADER...
-Prints TAP. To accept a deliberate change, update exported-symbols.txt
+usage: check-symbols.py [--node NAME] NM LIBRARY exported-symbols.txt HEADER...
+With --node, every exported symbol must also be bound to that version node
+of the linker version script (gralloc/gralloc.map), and the node must be
+the library's only one. Prints TAP. To accept a deliberate change, update exported-symbols.txt
 (sorted, one name a line)."""
 import re
 import subprocess
@@ -16,16 +18,22 @@ TOOL_PREFIXES = ('__asan', '__odr_asan', '__ubsan', '__sanitizer', '__lsan', '__
 
 
 def exported(nm, lib):
-    out = subprocess.run([nm, '-D', '--defined-only', lib], check=True,
-                         capture_output=True, text=True).stdout
-    names = set()
+    """{name: version node or None} of the defined dynamic symbols."""
+    out = subprocess.run([nm, '-D', '--defined-only', '--with-symbol-versions', lib],
+                         check=True, capture_output=True, text=True).stdout
+    names = {}
     for line in out.splitlines():
         fields = line.split()
         if len(fields) < 3:
             continue
-        name = fields[2].split('@')[0]
+        name, _, node = fields[2].partition('@')
+        node = node.lstrip('@') or None
+        # A version node is defined as an absolute symbol ("A GRALLOC_1.0");
+        # it is not an export (we export no absolute symbols).
+        if fields[1] == 'A':
+            continue
         if not name.startswith(TOOL_PREFIXES):
-            names.add(name)
+            names[name] = node
     return names
 
 
@@ -51,16 +59,28 @@ def report(title, extra_name, extra, missing_name, missing):
     return ok
 
 
+def nodes(nm, lib):
+    out = subprocess.run([nm, '-D', '--defined-only', '--with-symbol-versions', lib],
+                         check=True, capture_output=True, text=True).stdout
+    return {f[2].partition('@')[0] for f in (l.split() for l in out.splitlines())
+            if len(f) >= 3 and f[1] == 'A'}
+
+
 def main():
-    nm, lib, list_path, headers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    args = sys.argv[1:]
+    node = None
+    if args and args[0] == '--node':
+        node, args = args[1], args[2:]
+    nm, lib, list_path, headers = args[0], args[1], args[2], args[3:]
     lines = [l.strip() for l in open(list_path, encoding='utf-8')]
     lines = [l for l in lines if l and not l.startswith('#')]
     listed = set(lines)
-    have = exported(nm, lib)
+    versions = exported(nm, lib)
+    have = set(versions)
     decl = declared(headers)
 
     print('TAP version 13')
-    print('1..3')
+    print('1..%d' % (4 if node else 3))
     results = [
         report('exported symbols match exported-symbols.txt',
                'added (exported, not in the list)', have - listed,
@@ -74,6 +94,13 @@ def main():
     if not sorted_ok:
         print('#   expected order:\n' + ''.join(f'#   {n}\n' for n in sorted(listed)), end='')
     results.append(sorted_ok)
+    if node:
+        wrong = {n for n, v in versions.items() if v != node}
+        others = nodes(nm, lib) - {node}
+        results.append(report(f'every exported symbol is bound to version node {node}',
+                              'not in the node (name@version)',
+                              {f'{n}@{versions[n]}' for n in wrong},
+                              'other version node defined', others))
     return 0 if all(results) else 1
 
 

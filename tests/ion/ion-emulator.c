@@ -15,6 +15,7 @@
  */
 /* The interposed names must be the plain libc symbols: no large-file
  * redirection of open to open64, no fortify wrappers. */
+#undef _TIME_BITS /* would redirect ioctl to __ioctl_time64 on 32-bit */
 #undef _FILE_OFFSET_BITS
 #undef _FORTIFY_SOURCE
 

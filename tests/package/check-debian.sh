@@ -42,9 +42,9 @@ arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 version=$(cd "$work/src" && dpkg-parsechangelog -S Version)
 missing=()
 declare -A want=(
-	[libgralloc0]="usr/lib/$arch/libgralloc.so.0"
-	[libgralloc-egl0]="usr/lib/$arch/libgralloc-egl.so.0"
-	[libgralloc-dev]="usr/include/gralloc/gralloc.h usr/include/gralloc/egl.h usr/lib/$arch/pkgconfig/gralloc.pc usr/lib/$arch/pkgconfig/gralloc-egl.pc usr/lib/$arch/libgralloc.so"
+	[libgralloc1]="usr/lib/$arch/libgralloc.so.1"
+	[libgralloc-egl1]="usr/lib/$arch/libgralloc-egl.so.1"
+	[libgralloc-dev]="usr/include/gralloc/gralloc.h usr/include/gralloc/egl.h usr/include/gralloc/version.h usr/include/gralloc/android.h usr/lib/$arch/pkgconfig/gralloc.pc usr/lib/$arch/pkgconfig/gralloc-egl.pc usr/lib/$arch/libgralloc.so"
 	[gralloc-tools]="usr/bin/gralloc usr/share/man/man1/gralloc.1.gz usr/share/bash-completion/completions/gralloc"
 )
 for p in "${!want[@]}"; do
