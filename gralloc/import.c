@@ -225,8 +225,9 @@ static int check_layout(const char *what, const struct claim *c,
 		else
 			out->planes[i].size = room - pl->offset - layers_span;
 		/* Our own handles say what this computes: anything else was
-		 * changed on the way. */
-		if (c->exact && pl->size != out->planes[i].size) {
+		 * changed on the way. Version 1 too: its plane sizes were
+		 * always whole rows inside the memory. */
+		if (!c->foreign && pl->size != out->planes[i].size) {
 			REJECT("[layout]: plane %u claims %llu bytes, its stride, rows and memory "
 			       "give %llu", i, (unsigned long long)pl->size,
 			       (unsigned long long)out->planes[i].size);
