@@ -143,6 +143,34 @@ TEST(version_1_handle_imports)
 	gralloc_device_destroy(dev);
 }
 
+/* Version 1 carries no fd sizes, but its plane sizes were always whole
+ * rows inside the memory: another value was changed on the way. */
+TEST(version_1_plane_size_must_match)
+{
+	struct gralloc_device *dev = core_device();
+	struct gralloc_buffer *buf;
+	struct core_handle h;
+	uint8_t *plane0_size = NULL;
+
+	CHECK(dev);
+	buf = core_alloc(dev, 64, 64, DRM_FORMAT_XRGB8888);
+	CHECK(buf);
+	CHECK_EQ(core_serialize(buf, &h), 0);
+	make_v1(&h);
+	plane0_size = h.data + 80 + 16;
+	CHECK_EQ(get32(plane0_size), 16384);
+	put32(plane0_size + 4, 0x04000000); /* high bits: the fuzzer's find */
+	CHECK(gralloc_handle_import(dev, h.data, (size_t)h.len, h.fds, h.num_fds) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	CHECK(strstr(gralloc_last_error(), "[layout]"));
+	put32(plane0_size + 4, 0);
+	put32(plane0_size, 16384 - 256);
+	CHECK(gralloc_handle_import(dev, h.data, (size_t)h.len, h.fds, h.num_fds) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	gralloc_buffer_free(dev, buf);
+	gralloc_device_destroy(dev);
+}
+
 TEST(version_2_fd_size_must_match_the_memory)
 {
 	struct gralloc_device *dev = core_device();

@@ -125,19 +125,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+#define SIZE_OFFSET 48
+
 /* An accepted handle serialises back to the same bytes but the producer's
  * id. A version 1 handle comes back as version 2: its bytes, version 2's
- * version and num_ints words, then the fd sizes. */
+ * version and num_ints words, then the fd sizes; and its size and layer
+ * stride are the memory's (version 1 carried no fd sizes: an older
+ * drm-dumb handle claimed less than its dma-buf has). */
 static bool reserialises(const uint8_t *again, int len, const uint8_t *data, size_t size)
 {
 	bool v1 = size == GRALLOC_WIRE_SIZE_V1;
 	size_t sent = v1 ? GRALLOC_WIRE_SIZE_V1 : size;
+	size_t same_upto = v1 ? SIZE_OFFSET : ID_OFFSET;
 
 	if (len != GRALLOC_WIRE_SIZE || memcmp(again, data, 4) || memcmp(again + 8, data + 8, 4))
 		return false;
 	if (!v1 && (memcmp(again + 4, data + 4, 4) || memcmp(again + 12, data + 12, 4)))
 		return false;
-	return !memcmp(again + 16, data + 16, ID_OFFSET - 16) &&
+	return !memcmp(again + 16, data + 16, same_upto - 16) &&
 	       !memcmp(again + ID_OFFSET + 8, data + ID_OFFSET + 8, sent - ID_OFFSET - 8);
 }
 
