@@ -583,76 +583,92 @@ TEST(bigger_import_desc_with_zero_tail)
 	gralloc_device_destroy(dev);
 }
 
+/* The XRGB8888 producer buffer imported for scanout, beside a KMS object
+ * of `driver`'s card. On false the test has failed or skipped (guest.h)
+ * and nothing is left open. */
+struct kms_case {
+	struct gralloc_device *dev;
+	struct gralloc_kms *kms;
+	struct gralloc_buffer *buf;
+	struct producer pr;
+};
+
+static void kms_case_close(struct kms_case *k);
+
+static bool kms_case_open(struct kms_case *k, const char *driver)
+{
+	char path[64];
+
+	memset(k, 0, sizeof(*k));
+	if (!have_memory(FROM_HEAP))
+		return false;
+	if (guest_drm_path(driver, path, sizeof(path))) {
+		guest_missing("no %s card", driver);
+		return false;
+	}
+	if (!xrgb_odd(&k->pr, FROM_HEAP)) {
+		test_failed_flag = true;
+		return false;
+	}
+	k->dev = device();
+	k->kms = gralloc_kms_open(path);
+	k->buf = k->dev && k->kms ? import(k->dev, &k->pr, CPU_READ | GRALLOC_USAGE_SCANOUT)
+				  : NULL;
+	if (k->buf)
+		return true;
+	test_failed_flag = true;
+	kms_case_close(k);
+	return false;
+}
+
+static void kms_case_close(struct kms_case *k)
+{
+	if (k->buf)
+		gralloc_buffer_free(k->dev, k->buf);
+	gralloc_kms_destroy(k->kms);
+	producer_close(&k->pr);
+	gralloc_device_destroy(k->dev);
+}
+
 /* Zero-copy scanout of foreign memory with the producer's pitch and
- * offset: AddFB2 on vkms takes it; virtio-gpu cannot import foreign
- * dma-bufs and the library says so instead of crashing. */
+ * offset: AddFB2 on vkms takes it, and freeing the buffer takes the
+ * framebuffer and GEM handle with it. */
 TEST(kms_addfb2_vkms)
 {
-	struct gralloc_device *dev;
-	struct gralloc_buffer *buf;
-	struct gralloc_kms *kms;
-	struct producer pr;
-	char path[64];
-	uint32_t fb = 0;
+	struct kms_case k;
 	drmModeFB2Ptr info;
+	uint32_t fb = 0;
 
-	if (!have_memory(FROM_HEAP))
+	if (!kms_case_open(&k, "vkms"))
 		return;
-	if (guest_drm_path("vkms", path, sizeof(path))) {
-		guest_missing("no vkms card");
-		return;
-	}
-	CHECK(xrgb_odd(&pr, FROM_HEAP));
-	dev = device();
-	kms = gralloc_kms_open(path);
-	CHECK(dev && kms);
-	buf = import(dev, &pr, CPU_READ | GRALLOC_USAGE_SCANOUT);
-	CHECK(buf);
-	CHECK_EQ(gralloc_kms_add_framebuffer(kms, buf, &fb), 0);
-	info = drmModeGetFB2(gralloc_kms_get_fd(kms), fb);
+	CHECK_EQ(gralloc_kms_add_framebuffer(k.kms, k.buf, &fb), 0);
+	info = drmModeGetFB2(gralloc_kms_get_fd(k.kms), fb);
 	CHECK(info);
 	printf("#   fb %u: %ux%u pitch %u offset %u\n", fb, info->width, info->height,
 	       info->pitches[0], info->offsets[0]);
 	CHECK(info->width == 641 && info->height == 479 && info->pitches[0] == 2600 &&
 	      info->offsets[0] == 8192 && info->pixel_format == DRM_FORMAT_XRGB8888);
 	drmModeFreeFB2(info);
-	CHECK_EQ(gralloc_kms_gem_handle_count(kms), 1);
-	/* Freeing the buffer takes the framebuffer and GEM handle with it. */
-	gralloc_buffer_free(dev, buf);
-	CHECK_EQ(gralloc_kms_gem_handle_count(kms), 0);
-	gralloc_kms_destroy(kms);
-	producer_close(&pr);
-	gralloc_device_destroy(dev);
+	CHECK_EQ(gralloc_kms_gem_handle_count(k.kms), 1);
+	gralloc_buffer_free(k.dev, k.buf);
+	k.buf = NULL;
+	CHECK_EQ(gralloc_kms_gem_handle_count(k.kms), 0);
+	kms_case_close(&k);
 }
 
+/* virtio-gpu cannot import foreign dma-bufs: the library says so instead
+ * of crashing, and keeps no handle. */
 TEST(kms_virtio_gpu_refuses_foreign)
 {
-	struct gralloc_device *dev;
-	struct gralloc_buffer *buf;
-	struct gralloc_kms *kms;
-	struct producer pr;
-	char path[64];
+	struct kms_case k;
 	uint32_t fb = 0;
 
-	if (!have_memory(FROM_HEAP))
+	if (!kms_case_open(&k, "virtio_gpu"))
 		return;
-	if (guest_drm_path("virtio_gpu", path, sizeof(path))) {
-		guest_missing("no virtio_gpu card");
-		return;
-	}
-	CHECK(xrgb_odd(&pr, FROM_HEAP));
-	dev = device();
-	kms = gralloc_kms_open(path);
-	CHECK(dev && kms);
-	buf = import(dev, &pr, CPU_READ | GRALLOC_USAGE_SCANOUT);
-	CHECK(buf);
-	CHECK(gralloc_kms_add_framebuffer(kms, buf, &fb) < 0);
+	CHECK(gralloc_kms_add_framebuffer(k.kms, k.buf, &fb) < 0);
 	printf("#   virtio-gpu: %s\n", gralloc_last_error());
-	CHECK_EQ(gralloc_kms_gem_handle_count(kms), 0);
-	gralloc_buffer_free(dev, buf);
-	gralloc_kms_destroy(kms);
-	producer_close(&pr);
-	gralloc_device_destroy(dev);
+	CHECK_EQ(gralloc_kms_gem_handle_count(k.kms), 0);
+	kms_case_close(&k);
 }
 
 int main(void)
