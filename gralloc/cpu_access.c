@@ -37,6 +37,8 @@ static int map_fds(struct gralloc_buffer *buf)
 			return ret;
 		}
 		buf->map[i] = map;
+		if (i == 0)
+			buf->map_writable = prot & PROT_WRITE;
 	}
 	return 0;
 }

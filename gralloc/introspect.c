@@ -47,8 +47,11 @@ static void list_heaps(struct gralloc_device *dev)
 			known |= !strcmp(p->heaps[i].node, ent->d_name);
 		if (known)
 			continue;
+		/* A node path that does not fit is not listed rather than cut. */
+		if (snprintf(l->node, sizeof(l->node), "%s/%s", dev->heap_dir, ent->d_name) >=
+		    (int)sizeof(l->node))
+			continue;
 		gralloc_copy_name(l->name, sizeof(l->name), ent->d_name);
-		snprintf(l->node, sizeof(l->node), "%s/%s", dev->heap_dir, ent->d_name);
 		l->kind = policy_heap_is_secure(p, ent->d_name) ? "secure (by name)" : "undeclared";
 		l->cached = true;
 		l->present = true;

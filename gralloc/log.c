@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,10 @@ static _Thread_local char last_error[512] = "no error";
  * logging is never on a hot path. */
 static enum gralloc_log_level threshold(void)
 {
+	static atomic_bool warned;
 	const char *env = getenv("GRALLOC_LOG");
 
-	if (!env)
+	if (!env || !*env || !strcmp(env, "none"))
 		return GRALLOC_LOG_SILENT;
 	if (!strcmp(env, "error"))
 		return GRALLOC_LOG_ERROR;
@@ -22,7 +24,12 @@ static enum gralloc_log_level threshold(void)
 		return GRALLOC_LOG_INFO;
 	if (!strcmp(env, "debug"))
 		return GRALLOC_LOG_DEBUG;
-	return GRALLOC_LOG_SILENT;
+	/* Someone asked for logs: say once that they asked wrongly, and
+	 * give them errors rather than silence. */
+	if (!atomic_exchange(&warned, true))
+		fprintf(stderr, "gralloc: GRALLOC_LOG=%s is not a level (none, error, info, "
+				"debug): logging errors only\n", env);
+	return GRALLOC_LOG_ERROR;
 }
 
 GRALLOC_EXPORT void gralloc_log_message(enum gralloc_log_level level, const char *func, int line,

@@ -190,7 +190,7 @@ int cmd_info(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("info", "unexpected argument '%s'", argv[optind]);
 
-	dev = cli_device_open();
+	dev = cli_device_open(json);
 	if (!dev)
 		return CLI_FAILED;
 	policy = policy_text(dev);
@@ -199,7 +199,7 @@ int cmd_info(int argc, char **argv)
 		free(policy);
 		free(drm);
 		gralloc_device_destroy(dev);
-		return cli_fail("cannot gather device information", errno ? errno : ENOMEM);
+		return cli_fail_json(json, "cannot gather device information", errno ? errno : ENOMEM);
 	}
 	drm_err = -drm_nodes_list(drm, MAX_DRM_NODES, &num_drm);
 	if (json)

@@ -3,12 +3,20 @@
 #ifndef GRALLOC_EGL_PRIVATE_H
 #define GRALLOC_EGL_PRIVATE_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
+/* Public headers only: this module reaches the core through the module
+ * interface (gralloc/module.h), never its private layout. */
+#include "gralloc/consumer.h"
 #include "gralloc/egl.h"
-#include "gralloc/consumer_private.h"
-#include "gralloc/private.h"
+#include "gralloc/module.h"
+
+#define gralloc_log(level, ...) \
+	gralloc_log_message(GRALLOC_LOG_##level, __func__, __LINE__, __VA_ARGS__)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct egl_format {
 	uint32_t format;

@@ -76,11 +76,6 @@ int main(int argc, char **argv)
 
 	handle_of(dev, 64, 64, DRM_FORMAT_XRGB8888, h);
 	emit("valid-xrgb-64x64", 1, 0, h, sizeof(h));
-	/* The same as version 1 would send it: no fd sizes. */
-	memcpy(bad, h, sizeof(h));
-	put32(bad + 4, 1);
-	put32(bad + 12, (GRALLOC_WIRE_SIZE_V1 - GRALLOC_WIRE_HEADER_SIZE) / 4);
-	emit("valid-xrgb-64x64-v1", 1, 0, bad, GRALLOC_WIRE_SIZE_V1);
 	memcpy(bad, h, sizeof(h));
 	put32(bad, 0x12345678);
 	emit("bad-magic", 1, 0, bad, sizeof(bad));
