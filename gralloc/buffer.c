@@ -193,9 +193,10 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 		return 0;
 	}
 	if (!routes->count)
-		gralloc_log(ERROR, "no backend can serve this request (%s%s): see "
+		gralloc_log(ERROR, "no backend can serve this request (%s%s): %.300s; see "
 			    "`gralloc explain`", policy_class_names[routes->cls],
-			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "");
+			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "",
+			    routes->why);
 	else
 		gralloc_log(ERROR, "every candidate failed, the last with %s", strerror(-ret));
 	return ret;
@@ -270,6 +271,8 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 	gralloc_copy_name(buf->name, sizeof(buf->name), desc->name);
 	buf->desc.name = buf->name;
 	ret = gralloc_layout_compute_min(&buf->desc, buf->format, min_align, &buf->layout);
+	if (!ret) /* limits.c: every backend, before any memory is asked for */
+		ret = policy_limit_check(dev->policy, buf->layout.size, NULL, 0);
 	if (ret)
 		goto fail;
 

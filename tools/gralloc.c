@@ -62,6 +62,7 @@ static void list_commands(FILE *f)
 		   "  GRALLOC_HEAP_DIR  dma-buf heap directory (default /dev/dma_heap)\n"
 		   "  GRALLOC_UDMABUF   udmabuf node (default /dev/udmabuf)\n"
 		   "  GRALLOC_ION_PATH  legacy ION node (default /dev/ion)\n"
+		   "  GRALLOC_POOL      BYTES[,BUFFERS]: freed memory kept for reuse (default 64 MiB,32)\n"
 		   "  GRALLOC_LOG       library messages on stderr: error, info or debug\n");
 }
 

@@ -8,7 +8,10 @@
 - the manual page names every command and every environment variable;
 - both list every usage name the tool accepts.
 
-    check-cli-doc.py GRALLOC docs/cli.md gralloc.1
+    check-cli-doc.py GRALLOC docs/cli.md gralloc.1 [LIBRARY_SOURCES...]
+
+With the library's sources, also: `gralloc help` names every GRALLOC_*
+variable they read.
 """
 import os
 import re
@@ -35,6 +38,15 @@ def main():
                           re.M)
     env_vars = sorted(set(re.findall(r'\bGRALLOC_[A-Z_]+', help_out)))
     checks = []
+
+    read = set()
+    for path in sys.argv[4:]:
+        with open(path, errors='replace') as f:
+            read |= set(re.findall(r'"(GRALLOC_[A-Z_]+)"', f.read()))
+    if read:
+        missing = sorted(read - set(env_vars))
+        checks.append(('gralloc help names every variable the library reads',
+                       not missing, f'not in help: {missing}'))
 
     m = re.search(r'```\n\$ gralloc help\n(.*?)```', doc, re.S)
     checks.append(('cli.md quotes `gralloc help` exactly',

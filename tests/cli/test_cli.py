@@ -248,6 +248,11 @@ def info_without_heaps():
     if not os.path.isdir('/dev/dri'):
         check(d['drm_devices'] == [] and d['drm_error'] != '', d)
         check('  none (/dev/dri:' in out, out)
+    # The recycling pool: its state and bounds (GRALLOC_POOL sets them).
+    check(any(l.startswith('pool: 0 buffers') for l in out.splitlines()), out)
+    check(d['pool']['max_buffers'] == 32 and d['pool']['max_bytes'] == 64 << 20, d['pool'])
+    d = run_json('info', '--json', env={'GRALLOC_POOL': '1048576,4'})
+    check(d['pool']['max_buffers'] == 4 and d['pool']['max_bytes'] == 1 << 20, d['pool'])
 
 
 @test
