@@ -183,6 +183,15 @@ GRALLOC_EXPORT int gralloc_buffer_lock_ycbcr(struct gralloc_buffer *buf, uint64_
 			    "not %s", f->name);
 		return -(errno = EINVAL);
 	}
+	/* Foreign layouts may give Cb and Cr rows of different lengths;
+	 * gralloc_ycbcr has one c_stride, and Cr read with Cb's would be
+	 * wrong pixels. */
+	if (buf->layout.planes[f->cb_plane].stride != buf->layout.planes[f->cr_plane].stride) {
+		gralloc_log(ERROR, "lock_ycbcr: Cb and Cr strides differ (%u and %u), "
+			    "gralloc_ycbcr has one c_stride", buf->layout.planes[f->cb_plane].stride,
+			    buf->layout.planes[f->cr_plane].stride);
+		return -(errno = EINVAL);
+	}
 	pthread_mutex_lock(&buf->lock);
 	ret = lock_begin(buf, cpu_usage, region);
 	if (!ret) {

@@ -131,6 +131,7 @@ struct claim {
 	uint64_t fd_size[GRALLOC_WIRE_MAX_FDS]; /* 0: not claimed */
 	uint64_t size;          /* 0: not claimed */
 	bool exact;             /* a version 2 handle: sizes must be the ones we compute */
+	bool foreign;           /* gralloc_buffer_import(): any fd not a dma-buf is EBADF */
 };
 
 static uint64_t div_up(uint64_t a, uint64_t b)
@@ -225,8 +226,9 @@ static int check_layout(const char *what, const struct claim *c,
 		else
 			out->planes[i].size = room - pl->offset - layers_span;
 		/* Our own handles say what this computes: anything else was
-		 * changed on the way. */
-		if (c->exact && pl->size != out->planes[i].size) {
+		 * changed on the way. Version 1 too: its plane sizes were
+		 * always whole rows inside the memory. */
+		if (!c->foreign && pl->size != out->planes[i].size) {
 			REJECT("[layout]: plane %u claims %llu bytes, its stride, rows and memory "
 			       "give %llu", i, (unsigned long long)pl->size,
 			       (unsigned long long)out->planes[i].size);
@@ -276,7 +278,7 @@ static int check_fds(const char *what, const struct claim *c, bool dma_buf, cons
 			REJECT("[backend-fd]: %s expected, fd %u is %s",
 			       dma_buf ? "dma-bufs" : "sealed memfds", i,
 			       kind == FD_DMA_BUF ? "a dma-buf" : "a memfd");
-			return -EINVAL;
+			return c->foreign ? -EBADF : -EINVAL;
 		}
 		ret = check_fd_access(what, fds[i], i, c->usage, writable);
 		if (ret)
@@ -524,7 +526,7 @@ gralloc_buffer_import(struct gralloc_device *dev, const struct gralloc_import_de
 	c = (struct claim){
 		.width = d.width, .height = d.height, .format = d.format, .layer_count = 1,
 		.usage = d.usage, .modifier = d.modifier, .num_fds = d.num_fds,
-		.num_planes = d.num_planes,
+		.num_planes = d.num_planes, .foreign = true,
 	};
 	for (uint32_t i = 0; i < d.num_planes; i++) {
 		c.planes[i] = d.planes[i];

@@ -260,6 +260,8 @@ struct gralloc_ycbcr {
  * nest; each lock needs one unlock. */
 GRALLOC_EXPORT int gralloc_buffer_lock(struct gralloc_buffer *buf, uint64_t cpu_usage,
 				       const struct gralloc_rect *region, void **out);
+/* EINVAL when Cb and Cr have different strides (imported memory can):
+ * gralloc_ycbcr has one c_stride. */
 GRALLOC_EXPORT int gralloc_buffer_lock_ycbcr(struct gralloc_buffer *buf,
 					     uint64_t cpu_usage,
 					     const struct gralloc_rect *region,

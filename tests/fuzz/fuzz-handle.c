@@ -177,14 +177,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (gralloc_buffer_lock(b, GRALLOC_USAGE_CPU_READ_OFTEN, NULL, &p) == 0) {
 			struct gralloc_buffer_info bi;
 			volatile uint8_t sum = 0;
-			uint64_t end;
 
-			/* p is plane 0's first byte inside its fd's mapping. */
 			gralloc_buffer_describe(b, &bi);
-			end = bi.fd_size[bi.planes[0].fd_index] - bi.planes[0].offset;
-			for (uint64_t o = 0; o < end; o += 4096)
-				sum += ((uint8_t *)p)[o];
-			sum += ((uint8_t *)p)[end - 1];
+			/* Every plane inside its fd, every page of every fd there
+			 * (planes need not start at 0 nor share one fd). */
+			for (uint32_t i = 0; i < bi.num_planes; i++)
+				if (bi.planes[i].offset + bi.planes[i].size >
+				    bi.fd_size[bi.planes[i].fd_index])
+					abort();
+			for (uint32_t i = 0; i < bi.num_fds; i++) {
+				uint8_t *m = mmap(NULL, bi.fd_size[i], PROT_READ, MAP_SHARED,
+						  bi.fds[i], 0);
+
+				if (m == MAP_FAILED)
+					abort();
+				for (uint64_t o = 0; o < bi.fd_size[i]; o += 4096)
+					sum += m[o];
+				sum += m[bi.fd_size[i] - 1];
+				munmap(m, bi.fd_size[i]);
+			}
 			(void)sum;
 			gralloc_buffer_unlock(b);
 		}
