@@ -108,15 +108,22 @@ static uint32_t sync_flags(bool write)
 }
 
 /* dmabuf is borrowed. The kernel's rule for CPU access: a reader waits for
- * writers, a writer for everyone. Before 6.0 there is no EXPORT_SYNC_FILE;
- * poll() on the dma-buf itself (since 3.17) applies the same rule. */
+ * writers, a writer for everyone; poll() on the dma-buf (since 3.17)
+ * applies it. Nothing pending is the common case and one poll answers it.
+ * A real wait goes through a sync_file (EXPORT_SYNC_FILE, 6.0): it holds
+ * the fences present now, so work queued during the wait cannot starve
+ * the lock. Before 6.0 the dma-buf's own poll is all there is. */
 static int wait_implicit(int dmabuf, bool write, const struct deadline *d)
 {
 	struct dma_buf_export_sync_file x = { .flags = sync_flags(write), .fd = -1 };
-	int ret = gralloc_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &x);
+	short events = write ? POLLOUT : POLLIN;
+	int ret = wait_fd(dmabuf, events, &(struct deadline){ 0 });
 
+	if (ret != -ETIME)
+		return ret;
+	ret = gralloc_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &x);
 	if (ret == -ENOTTY)
-		return wait_fd(dmabuf, write ? POLLOUT : POLLIN, d);
+		return wait_fd(dmabuf, events, d);
 	if (ret) {
 		gralloc_log(ERROR, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE: %s", strerror(-ret));
 		return ret;

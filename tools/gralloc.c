@@ -20,6 +20,10 @@ static const struct cli_command commands[] = {
 	  "[--quick] [--heap NAME] [--json]" },
 	{ "demo", cmd_demo, "scan out animated frames drawn through lock/unlock (zero copy)",
 	  "[--device /dev/dri/cardN | --driver NAME] [--frames N] [--output FILE.png] [--copy]" },
+	{ "ps", cmd_ps, "every dma-buf on the machine and which processes hold it",
+	  "[--json]" },
+	{ "top", cmd_top, "dma-buf memory per process and per exporter, refreshed",
+	  "[-d SECONDS] [-n COUNT | --once] [--json]" },
 	{ "help", cmd_help, "list commands, or show one command's usage", "[COMMAND]" },
 };
 
