@@ -46,7 +46,7 @@ static void print_text(const struct dmabuf_scan *s, char notes[][256], size_t nu
 	char size[32];
 
 	printf("%-8s %10s  %-10s %-28s %s\n", "INODE", "SIZE", "EXPORTER", "NAME",
-	       "HOLDERS (pid comm: fds, mappings)");
+	       "HOLDERS: PID COMM (FDS, MAPPINGS)");
 	for (size_t i = 0; i < s->num_bufs; i++) {
 		const struct dmabuf_entry *e = &s->bufs[i];
 
@@ -57,7 +57,8 @@ static void print_text(const struct dmabuf_scan *s, char notes[][256], size_t nu
 		print_holders(e);
 		printf("\n");
 	}
-	printf("%zu dma-bufs, %s\n", s->num_bufs, dmabuf_human_size(total, size, sizeof(size)));
+	printf("total: %zu dma-bufs, %s\n", s->num_bufs,
+	       dmabuf_human_size(total, size, sizeof(size)));
 	for (size_t i = 0; i < num_notes; i++)
 		printf("note: %s\n", notes[i]);
 }

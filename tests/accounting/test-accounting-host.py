@@ -214,7 +214,7 @@ def ps_text_lists_holders_and_attachments():
           line)
     line = next((l for l in out.splitlines() if l.startswith('3003 ')), '')
     check('held by the kernel' in line and 'attached: vkms 0000:00:02.0' in line, line)
-    check('4 dma-bufs, 164.0 KiB' in out, out)
+    check('total: 4 dma-bufs, 164.0 KiB' in out, out)
 
 
 @test
