@@ -194,39 +194,86 @@ static int dumb_must_serve(struct gralloc_backend *base, const struct gralloc_bu
 	return imports == 0;
 }
 
+static int create_dumb(int fd, uint32_t pitch, uint64_t bytes, struct drm_mode_create_dumb *c)
+{
+	uint64_t rows = bytes / pitch + (bytes % pitch != 0);
+
+	if (rows > UINT32_MAX)
+		return -EOVERFLOW;
+	/* 32 bpp where the row allows it: some drivers align pitches per
+	 * pixel size, and scanout formats are mostly 32-bit. */
+	*c = (struct drm_mode_create_dumb){
+		.bpp = pitch % 4 ? 8 : 32,
+		.width = pitch % 4 ? pitch : pitch / 4,
+		.height = (uint32_t)rows,
+	};
+	return gralloc_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, c);
+}
+
+static void close_handle(int fd, uint32_t handle)
+{
+	struct drm_gem_close args = { .handle = handle };
+
+	if (drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &args))
+		gralloc_log(ERROR, "GEM_CLOSE of dumb handle %u failed: %s", handle,
+			    strerror(errno));
+}
+
+/* The driver chooses the pitch and the size: the layout becomes the one
+ * the memory really has (every plane at the driver's pitch), and the size
+ * the one the dma-buf really has. */
 static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_alloc_request *req,
 			 int *fd_out)
 {
 	struct drm_dumb_backend *b = to_dumb(base);
-	uint32_t stride = req->layout->planes[0].stride;
-	struct drm_mode_create_dumb create = { 0 };
-	struct drm_gem_close close_args = { 0 };
+	struct gralloc_layout *l = req->layout;
+	uint32_t layers = req->desc->layer_count ? req->desc->layer_count : 1;
+	struct drm_mode_create_dumb create;
+	struct gralloc_layout out;
+	uint32_t pitch = 0;
+	uint64_t used;
 	int fd = display_fd(b, req->heap_node), ret;
 
 	if (fd < 0)
 		return fd;
-	/* Our layout, not the driver's: ask for a 32 bpp surface whose rows
-	 * are our stride and whose rows cover our whole size. */
-	create.bpp = 32;
-	create.width = stride / 4;
-	create.height = (uint32_t)((req->size + stride - 1) / stride);
-	ret = gralloc_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &create);
+	for (uint32_t p = 0; p < l->num_planes; p++)
+		if (l->planes[p].stride > pitch)
+			pitch = l->planes[p].stride;
+	ret = gralloc_layout_pitched(l, layers, pitch, &out, &used);
+	if (!ret)
+		ret = create_dumb(fd, pitch, used, &create);
 	if (ret)
 		return ret;
-	if (create.pitch != stride || create.size < req->size) {
-		gralloc_log(ERROR, "dumb buffer pitch %u size %llu does not fit layout "
-			    "stride %u size %llu", create.pitch,
-			    (unsigned long long)create.size, stride,
-			    (unsigned long long)req->size);
-		ret = -EINVAL;
-	} else {
-		ret = drmPrimeHandleToFD(fd, create.handle, DRM_CLOEXEC | DRM_RDWR, fd_out) ?
-			      -errno : 0;
+	/* A larger pitch than asked means more rows of memory: ask again
+	 * for what that layout needs. */
+	if (create.pitch != pitch) {
+		uint32_t got = create.pitch;
+
+		ret = gralloc_layout_pitched(l, layers, got, &out, &used);
+		if (!ret && create.size < used) {
+			close_handle(fd, create.handle);
+			ret = create_dumb(fd, got, used, &create);
+			if (!ret && (create.pitch != got || create.size < used)) {
+				gralloc_log(ERROR, "dumb buffer pitch %u size %llu, layout needs "
+					    "pitch %u size %llu", create.pitch,
+					    (unsigned long long)create.size, got,
+					    (unsigned long long)used);
+				close_handle(fd, create.handle);
+				return -EINVAL;
+			}
+		}
+		if (ret)
+			return ret;
 	}
+	ret = drmPrimeHandleToFD(fd, create.handle, DRM_CLOEXEC | DRM_RDWR, fd_out) ? -errno : 0;
 	/* The dma-buf keeps the object alive; the handle is not needed. */
-	close_args.handle = create.handle;
-	drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &close_args);
-	return ret;
+	close_handle(fd, create.handle);
+	if (ret)
+		return ret;
+	out.size = create.size;
+	out.fd_size[0] = create.size;
+	*l = out;
+	return 0;
 }
 
 static int dumb_sync(struct gralloc_backend *base, int fd, bool start, uint64_t cpu_usage)

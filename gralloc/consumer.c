@@ -12,7 +12,7 @@
 #include "gralloc/consumer_private.h"
 #include "gralloc/plan.h"
 
-GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_new(const char *name)
+struct gralloc_consumer *gralloc_consumer_new(const char *name)
 {
 	struct gralloc_consumer *c = calloc(1, sizeof(*c));
 
@@ -24,15 +24,70 @@ GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_new(const char *name)
 	return c;
 }
 
+static bool align_ok(uint32_t a)
+{
+	return !(a & (a - 1)) && a <= GRALLOC_MAX_MIN_ALIGN;
+}
+
+GRALLOC_EXPORT struct gralloc_consumer *
+gralloc_consumer_create(const char *name, const struct gralloc_consumer_desc *desc)
+{
+	struct gralloc_consumer_desc d = { 0 };
+	struct gralloc_consumer *c;
+	int ret = 0;
+
+	if (desc)
+		ret = gralloc_struct_in(&d, sizeof(d), desc,
+					GRALLOC_V1_SIZE(struct gralloc_consumer_desc, why),
+					"gralloc_consumer_desc");
+	else
+		d = (struct gralloc_consumer_desc){ .any_format = true, .imports_foreign = true };
+	if (!ret && (!align_ok(d.stride_align) || !align_ok(d.plane_align))) {
+		gralloc_log(ERROR, "consumer alignment %u/%u: powers of two up to %u only",
+			    d.stride_align, d.plane_align, GRALLOC_MAX_MIN_ALIGN);
+		ret = -EINVAL;
+	}
+	if (!ret && (d.usage & ~GRALLOC_USAGE_ALL)) {
+		gralloc_log(ERROR, "consumer usage 0x%llx has unknown bits",
+			    (unsigned long long)d.usage);
+		ret = -EINVAL;
+	}
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	c = gralloc_consumer_new(name);
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->usage = d.usage;
+	c->any_format = d.any_format;
+	c->needs_dma_buf = d.needs_dma_buf;
+	c->imports_foreign = d.imports_foreign;
+	c->stride_align = d.stride_align;
+	c->plane_align = d.plane_align;
+	gralloc_copy_name(c->own_device, sizeof(c->own_device),
+			  d.imports_foreign ? "" : d.own_device);
+	gralloc_copy_name(c->why, sizeof(c->why), d.why);
+	return c;
+}
+
 GRALLOC_EXPORT int gralloc_consumer_add_format(struct gralloc_consumer *c, uint32_t format,
 					   uint64_t modifier)
 {
 	struct gralloc_format_modifier *f;
 
+	if (!c) {
+		gralloc_log(ERROR, "consumer must not be NULL");
+		return -(errno = EINVAL);
+	}
 	if (c->num_formats % 64 == 0) {
 		f = realloc(c->formats, (c->num_formats + 64) * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
+		if (!f) {
+			gralloc_log(ERROR, "out of memory for consumer formats");
+			return -(errno = ENOMEM);
+		}
 		c->formats = f;
 	}
 	c->formats[c->num_formats++] = (struct gralloc_format_modifier){ format, modifier };
@@ -112,7 +167,9 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 		gralloc_log(ERROR, "descriptor and 0..%d consumers required", GRALLOC_MAX_CONSUMERS);
 		return -EINVAL;
 	}
-	m->desc = *desc;
+	ret = gralloc_desc_in(&m->desc, desc);
+	if (ret)
+		return ret;
 	m->opts.consumers_known = true;
 	for (size_t i = 0; i < count; i++) {
 		const struct gralloc_consumer *c = cs[i];

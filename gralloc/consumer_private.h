@@ -32,11 +32,7 @@ struct gralloc_consumer {
 };
 
 /* A zeroed consumer named `name` with the defaults of "anything goes". */
-/* Exported for add-on libraries (module interface, see private.h). */
-GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_new(const char *name);
-/* Appends (format, modifier); 0 or -ENOMEM. */
-GRALLOC_EXPORT int gralloc_consumer_add_format(struct gralloc_consumer *c, uint32_t format,
-					   uint64_t modifier);
+struct gralloc_consumer *gralloc_consumer_new(const char *name);
 bool gralloc_consumer_accepts(const struct gralloc_consumer *c, uint32_t format, uint64_t modifier);
 
 #endif

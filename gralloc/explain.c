@@ -61,7 +61,14 @@ struct gralloc_explanation *gralloc_explain_ex(struct gralloc_device *dev,
 GRALLOC_EXPORT struct gralloc_explanation *
 gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
-	return gralloc_explain_ex(dev, desc, 0, NULL, NULL);
+	struct gralloc_buffer_desc d;
+	int ret = gralloc_desc_in(&d, desc);
+
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	return gralloc_explain_ex(dev, &d, 0, NULL, NULL);
 }
 
 GRALLOC_EXPORT size_t gralloc_explanation_count(const struct gralloc_explanation *e)
@@ -79,6 +86,7 @@ GRALLOC_EXPORT int gralloc_explanation_get(const struct gralloc_explanation *e, 
 		return -(errno = EINVAL);
 	}
 	c = &e->plan.c[index];
+	memset(out, 0, sizeof(*out));
 	out->backend = c->backend ? c->backend->impl->name : "none";
 	out->heap = c->heap;
 	out->verdict = c->verdict;

@@ -74,6 +74,7 @@ GRALLOC_EXPORT int gralloc_device_heap_get(struct gralloc_device *dev, size_t in
 			    "gralloc_device_heap_count() first", index);
 		return -(errno = EINVAL);
 	}
+	memset(out, 0, sizeof(*out));
 	out->name = listed[index].name;
 	out->node = listed[index].node;
 	out->kind = listed[index].kind;

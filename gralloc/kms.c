@@ -20,8 +20,9 @@ struct gem_ref {
 	uint32_t refs;
 };
 
+/* Hangs on its buffer as user data (keyed by itself), so that the buffer's
+ * last release removes the framebuffer before the memory goes. */
 struct kms_fb {
-	struct gralloc_attachment att; /* first: release() gets this pointer */
 	struct gralloc_kms *kms;
 	struct gralloc_buffer *buf;
 	struct kms_fb *next;
@@ -202,9 +203,9 @@ static bool unlink_fb(struct gralloc_kms *kms, struct kms_fb *fb)
 }
 
 /* The buffer is being freed: its framebuffer goes first. */
-static void fb_release(struct gralloc_attachment *att)
+static void fb_release(void *data)
 {
-	struct kms_fb *fb = (struct kms_fb *)att;
+	struct kms_fb *fb = data;
 	struct gralloc_kms *kms = fb->kms;
 
 	pthread_mutex_lock(&kms->lock);
@@ -293,15 +294,15 @@ GRALLOC_EXPORT int gralloc_kms_add_framebuffer(struct gralloc_kms *kms,
 	}
 	fb->kms = kms;
 	fb->buf = buf;
-	fb->att.release = fb_release;
 	ret = create_fb_locked(kms, buf, fb);
+	if (!ret)
+		ret = gralloc_buffer_set_user_data(buf, fb, fb, fb_release);
 	if (ret) {
 		fb_destroy_locked(fb);
 		goto out;
 	}
 	fb->next = kms->fbs;
 	kms->fbs = fb;
-	gralloc_buffer_attach(buf, &fb->att);
 	*fb_id = fb->fb_id;
 out:
 	pthread_mutex_unlock(&kms->lock);
@@ -321,7 +322,7 @@ GRALLOC_EXPORT int gralloc_kms_remove_framebuffer(struct gralloc_kms *kms,
 	fb = find_fb(kms, buf);
 	if (fb) {
 		unlink_fb(kms, fb);
-		gralloc_buffer_detach(buf, &fb->att);
+		gralloc_buffer_set_user_data(buf, fb, NULL, NULL);
 		fb_destroy_locked(fb);
 	}
 	pthread_mutex_unlock(&kms->lock);
@@ -341,7 +342,7 @@ GRALLOC_EXPORT void gralloc_kms_destroy(struct gralloc_kms *kms)
 		struct kms_fb *fb = kms->fbs;
 
 		kms->fbs = fb->next;
-		gralloc_buffer_detach(fb->buf, &fb->att);
+		gralloc_buffer_set_user_data(fb->buf, fb, NULL, NULL);
 		fb_destroy_locked(fb);
 	}
 	pthread_mutex_unlock(&kms->lock);

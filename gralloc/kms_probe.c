@@ -14,7 +14,9 @@
 
 int gralloc_kms_probe_foreign(int drm_fd, struct gralloc_device *dev, char *why, size_t len)
 {
-	const struct gralloc_buffer_desc desc = { 1024, 1, DRM_FORMAT_XRGB8888, 1, 0, NULL };
+	const struct gralloc_buffer_desc desc = {
+		.width = 1024, .height = 1, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+	};
 	const struct policy_heap *system = policy_find_heap(dev->policy, "system");
 	const char *node = system ? system->node : "system";
 

@@ -163,7 +163,7 @@ static void plan_fallback(struct gralloc_device *dev, const struct gralloc_buffe
 		struct gralloc_backend *backend = dev->backends[b];
 		struct plan_candidate *c;
 
-		if (!backend || strcmp(backend->impl->name, name))
+		if (!backend || strcmp(backend->impl->name, name) || backend->impl->import_only)
 			continue;
 		if (plan->exclusive[0] && plan->c[0].backend == backend)
 			continue; /* already first */

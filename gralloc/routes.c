@@ -43,8 +43,14 @@ bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *ou
 	pthread_mutex_lock(&dev->lock);
 	drop_if_stale(dev);
 	for (uint32_t i = 0; i < dev->routes->used && !hit; i++) {
-		if (dev->routes->entries[i].usage == usage) {
-			*out = dev->routes->entries[i];
+		const struct routes *e = &dev->routes->entries[i];
+
+		if (e->usage == usage) {
+			/* The routes in use, not the whole table. */
+			out->usage = e->usage;
+			out->cls = e->cls;
+			out->count = e->count;
+			memcpy(out->r, e->r, e->count * sizeof(e->r[0]));
 			hit = true;
 		}
 	}

@@ -23,7 +23,8 @@ struct fixture {
 static bool fixture_init(struct fixture *fx)
 {
 	struct gralloc_device_options o = { .no_config = true };
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1, CPU_R | CPU_W, "fence" };
+	struct gralloc_buffer_desc d = { .width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888,
+					 .usage = CPU_R | CPU_W, .name = "fence" };
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/gralloc-fence-XXXXXX");
 	if (!mkdtemp(fx->dir))

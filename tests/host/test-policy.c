@@ -413,7 +413,7 @@ TEST(classification)
 	policy_init_defaults(&p);
 	CHECK_EQ(load(&p, "iommu absent"), 0);
 	CHECK(!policy_has_iommu(&p));
-	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_SCANOUT, &why),
+	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_SCANOUT, &why),
 		 CLASS_PROTECTED);
 	CHECK(why && strstr(why, "protected"));
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_SCANOUT, &why), CLASS_CONTIGUOUS);
@@ -421,7 +421,7 @@ TEST(classification)
 		 CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CAMERA_WRITE, &why), CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_VIDEO_DECODER, &why), CLASS_CONTIGUOUS);
-	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CURSOR, &why), CLASS_CONTIGUOUS);
+	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CURSOR_PLANE, &why), CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_COMPOSER_OVERLAY, &why), CLASS_CONTIGUOUS);
 	/* The GPU is not a device that needs contiguous memory. */
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_GPU_TEXTURE, &why), CLASS_UNCACHED);
@@ -621,7 +621,9 @@ static bool add_nodes_or_skip(struct env *v, const char *const *names, size_t n)
 
 static bool explain(struct env *v, uint64_t usage)
 {
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1, usage, "plan" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = usage, .name = "plan",
+	};
 
 	gralloc_explanation_destroy(v->e);
 	v->e = gralloc_explain(v->dev, &d);
@@ -630,7 +632,9 @@ static bool explain(struct env *v, uint64_t usage)
 
 static struct gralloc_candidate cand(struct env *v, size_t i)
 {
-	struct gralloc_candidate c = { "", "", GRALLOC_VERDICT_SKIPPED, "" };
+	struct gralloc_candidate c = {
+		.backend = "", .heap = "", .verdict = GRALLOC_VERDICT_SKIPPED, .reason = "",
+	};
 
 	gralloc_explanation_get(v->e, i, &c);
 	return c;
@@ -726,9 +730,9 @@ TEST(bad_config_fails_device_create)
 TEST(protected_without_secure_heap_fails_closed)
 {
 	struct env v;
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_NV12, 1,
-					 GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_VIDEO_DECODER |
-						 GRALLOC_USAGE_SCANOUT, "drm" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_NV12, .layer_count = 1, .usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_VIDEO_DECODER | GRALLOC_USAGE_SCANOUT, .name = "drm",
+	};
 
 	CHECK(env_init(&v, "iommu absent\n"));
 	CHECK(explain(&v, d.usage));
@@ -757,7 +761,7 @@ TEST(protected_uses_only_secure_heaps)
 		env_fini(&v);
 		return;
 	}
-	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_VIDEO_DECODER));
+	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_VIDEO_DECODER));
 	/* Globs expand to the nodes present, sorted. */
 	CHECK_PLAN(&v, "system-secure* secure_audio secure_video "
 		   "udmabuf memfd", "xSFxx");
@@ -922,7 +926,9 @@ TEST(explanation_accessors)
 {
 	struct env v;
 	struct gralloc_candidate c;
-	struct gralloc_buffer_desc bad = { 0, 64, DRM_FORMAT_XRGB8888, 1, 0, NULL };
+	struct gralloc_buffer_desc bad = {
+		.width = 0, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = 0, .name = NULL,
+	};
 
 	CHECK(env_init(&v, "iommu present\n"));
 	CHECK(explain(&v, GRALLOC_USAGE_CPU_READ_OFTEN));

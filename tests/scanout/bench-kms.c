@@ -182,10 +182,12 @@ int main(int argc, char **argv)
 		printf("setup failed: %s\n", gralloc_last_error());
 		return 1;
 	}
-	const struct gralloc_buffer_desc desc = { m.mode.hdisplay, m.mode.vdisplay,
-						  DRM_FORMAT_XRGB8888, 1, usage, "bench" };
-	const struct gralloc_buffer_desc hd_desc = { 1920, 1080, DRM_FORMAT_XRGB8888, 1, usage,
-						     "bench-1080p" };
+	const struct gralloc_buffer_desc desc = {
+		.width = m.mode.hdisplay, .height = m.mode.vdisplay, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = usage, .name = "bench",
+	};
+	const struct gralloc_buffer_desc hd_desc = {
+		.width = 1920, .height = 1080, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = usage, .name = "bench-1080p",
+	};
 	buf = gralloc_buffer_allocate(dev, &desc);
 	hd = gralloc_buffer_allocate(dev, &hd_desc);
 	scratch = malloc(1920 * 1080 * 4);
