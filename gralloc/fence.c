@@ -19,6 +19,7 @@
  * one timeout. */
 struct deadline {
 	bool forever;
+	bool now; /* already passed: decided without reading the clock */
 	struct timespec end;
 };
 
@@ -45,12 +46,17 @@ static int deadline_left_ms(const struct deadline *d)
 
 	if (d->forever)
 		return -1;
+	if (d->now)
+		return 0;
+	/* Not free: in the TCG guest one read cost more than a whole
+	 * lock+unlock, so the idle path never reads the clock. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns = (int64_t)(d->end.tv_sec - now.tv_sec) * 1000000000LL + (d->end.tv_nsec - now.tv_nsec);
 	return ns <= 0 ? 0 : (int)((ns + 999999) / 1000000);
 }
 
 static const struct deadline forever = { .forever = true };
+static const struct deadline at_once = { .now = true };
 
 /* fd is borrowed. 0 when it reports `events`, -ETIME at the deadline. */
 static int wait_fd(int fd, short events, const struct deadline *d)
@@ -108,19 +114,16 @@ static uint32_t sync_flags(bool write)
 }
 
 /* dmabuf is borrowed. The kernel's rule for CPU access: a reader waits for
- * writers, a writer for everyone; poll() on the dma-buf (since 3.17)
- * applies it. Nothing pending is the common case and one poll answers it.
- * A real wait goes through a sync_file (EXPORT_SYNC_FILE, 6.0): it holds
- * the fences present now, so work queued during the wait cannot starve
- * the lock. Before 6.0 the dma-buf's own poll is all there is. */
+ * writers, a writer for everyone. The wait goes through a sync_file
+ * (EXPORT_SYNC_FILE, 6.0): it holds the fences present now, so work queued
+ * during the wait cannot starve the lock. Before 6.0, poll() on the
+ * dma-buf itself (3.17) applies the same rule. */
 static int wait_implicit(int dmabuf, bool write, const struct deadline *d)
 {
 	struct dma_buf_export_sync_file x = { .flags = sync_flags(write), .fd = -1 };
 	short events = write ? POLLOUT : POLLIN;
-	int ret = wait_fd(dmabuf, events, &(struct deadline){ 0 });
+	int ret;
 
-	if (ret != -ETIME)
-		return ret;
 	ret = gralloc_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &x);
 	if (ret == -ENOTTY)
 		return wait_fd(dmabuf, events, d);
@@ -131,6 +134,18 @@ static int wait_implicit(int dmabuf, bool write, const struct deadline *d)
 	ret = wait_fd(x.fd, POLLIN, d);
 	close(x.fd);
 	return ret;
+}
+
+/* Nothing pending that a lock in this direction would wait for: the
+ * common case, answered with one poll per fd and no clock. */
+static bool implicit_idle(const struct gralloc_buffer *buf, bool write)
+{
+	if (!buf->backend->impl->dma_buf)
+		return true;
+	for (uint32_t i = 0; i < buf->num_fds; i++)
+		if (wait_fd(buf->fds[i], write ? POLLOUT : POLLIN, &at_once))
+			return false;
+	return true;
 }
 
 /* Takes acquire_fence. */
@@ -147,6 +162,8 @@ static int lock_wait(struct gralloc_buffer *buf, uint64_t cpu_usage, int acquire
 		close_fence(buf, acquire_fence);
 		return -EINVAL;
 	}
+	if (acquire_fence < 0 && implicit_idle(buf, write))
+		return 0;
 	deadline_init(&d, timeout_ms);
 	if (acquire_fence >= 0) {
 		ret = check_fence(buf, acquire_fence, "acquire fence");
@@ -294,10 +311,13 @@ GRALLOC_EXPORT int gralloc_buffer_unlock_fenced(struct gralloc_buffer *buf, int 
 			return -(errno = -ret);
 		}
 	}
-	pthread_mutex_lock(&buf->lock);
-	if (buf->lock_depth)
-		usage = buf->lock_usage[buf->lock_depth - 1];
-	pthread_mutex_unlock(&buf->lock);
+	if (writes_fence >= 0) {
+		/* The fence is attached in the direction of the lock it ends. */
+		pthread_mutex_lock(&buf->lock);
+		if (buf->lock_depth)
+			usage = buf->lock_usage[buf->lock_depth - 1];
+		pthread_mutex_unlock(&buf->lock);
+	}
 	ret = gralloc_buffer_unlock(buf);
 	if (!ret && writes_fence >= 0)
 		ret = attach_fence(buf, writes_fence, usage & GRALLOC_USAGE_CPU_WRITE);
