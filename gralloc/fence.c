@@ -26,6 +26,7 @@ struct deadline {
 static void deadline_init(struct deadline *d, int timeout_ms)
 {
 	d->forever = timeout_ms < 0;
+	d->now = false;
 	clock_gettime(CLOCK_MONOTONIC, &d->end);
 	if (d->forever)
 		return;
