@@ -186,12 +186,17 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 		buf->writable = true;
 		buf->pool_ok = poolable(r->backend, &buf->desc);
 		gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
+		gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
+			    buf->format->name, buf->desc.width, buf->desc.height,
+			    (unsigned long long)buf->layout.size, r->backend->impl->name,
+			    r->heap[0] ? " heap " : "", r->heap, i + 1, routes->count);
 		return 0;
 	}
 	if (!routes->count)
-		gralloc_log(ERROR, "no backend can serve this request (%s%s): see "
+		gralloc_log(ERROR, "no backend can serve this request (%s%s): %.300s; see "
 			    "`gralloc explain`", policy_class_names[routes->cls],
-			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "");
+			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "",
+			    routes->why);
 	else
 		gralloc_log(ERROR, "every candidate failed, the last with %s", strerror(-ret));
 	return ret;
@@ -204,6 +209,9 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 	struct routes routes;
 	bool hit = routes_lookup(dev, buf->desc.usage, &routes);
 	int ret;
+
+	gralloc_log(DEBUG, "usage 0x%llx: %s routes", (unsigned long long)buf->desc.usage,
+		    hit ? "cached" : "planning new");
 
 	if (!hit) {
 		ret = routes_build(dev, &buf->desc, &routes);
@@ -263,6 +271,8 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 	gralloc_copy_name(buf->name, sizeof(buf->name), desc->name);
 	buf->desc.name = buf->name;
 	ret = gralloc_layout_compute_min(&buf->desc, buf->format, min_align, &buf->layout);
+	if (!ret) /* limits.c: every backend, before any memory is asked for */
+		ret = policy_limit_check(dev->policy, buf->layout.size, NULL, 0);
 	if (ret)
 		goto fail;
 

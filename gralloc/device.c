@@ -12,9 +12,12 @@
 
 #define SYSTEM_CONFIG "/etc/gralloc/policy.conf"
 
+/* secure_getenv: in a setuid or file-capability program the environment
+ * belongs to a less privileged caller, who must not choose its policy or
+ * its device nodes. */
 static const char *pick(const char *option, const char *env, const char *fallback)
 {
-	const char *v = option ? option : getenv(env);
+	const char *v = option ? option : secure_getenv(env);
 
 	return v && *v ? v : fallback;
 }
@@ -24,7 +27,7 @@ static const char *pick(const char *option, const char *env, const char *fallbac
  * ignoring it could drop a rule that keeps protected content safe. */
 static int load_policy(struct gralloc_device *dev, const struct gralloc_device_options *o)
 {
-	const char *path = o->config_path ? o->config_path : getenv("GRALLOC_CONFIG");
+	const char *path = o->config_path ? o->config_path : secure_getenv("GRALLOC_CONFIG");
 
 	dev->policy = calloc(1, sizeof(*dev->policy));
 	if (!dev->policy)

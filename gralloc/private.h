@@ -142,6 +142,8 @@ struct gralloc_buffer {
 	pthread_mutex_t lock; /* guards the mappings, lock state and user data */
 	void *map[GRALLOC_MAX_PLANES]; /* per fd, made on first lock */
 	bool map_writable;             /* map[0] allows writes */
+	bool mapped;                   /* every fd mapped, lock's checks passed once */
+	uint64_t cpu_ok;               /* with mapped: the CPU usage lock allows */
 	uint32_t lock_depth;
 	uint64_t lock_usage[GRALLOC_MAX_LOCK_DEPTH];
 	struct gralloc_user_data *user_data;
