@@ -31,6 +31,8 @@ int cmd_explain(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 /* The command table lives in gralloc.c; subcommands use it for help. */
 const struct cli_command *cli_find_command(const char *name);

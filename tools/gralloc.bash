@@ -46,7 +46,7 @@ _gralloc()
 		compopt -o nospace
 		return
 		;;
-	-s | --size | -l | --layers | -n | --name | --frames | --heap)
+	-s | --size | -l | --layers | -n | --name | --frames | --heap | -d | --delay | --iterations)
 		return
 		;;
 	esac
@@ -69,6 +69,8 @@ _gralloc()
 	formats) opts="--json --markdown --help" ;;
 	bench) opts="--quick --heap --json --help" ;;
 	demo) opts="--device --driver --frames --output --copy --help" ;;
+	ps) opts="--json --help" ;;
+	top) opts="-d -n --delay --iterations --once --json --help" ;;
 	help)
 		COMPREPLY=($(compgen -W "$("${words[0]}" help 2>/dev/null |
 			awk '/^commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }')" -- "$cur"))

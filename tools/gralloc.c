@@ -30,6 +30,13 @@ static const struct cli_command commands[] = {
 	{ "demo", cmd_demo, "scan out animated frames drawn through lock/unlock (zero copy)",
 	  "[--device /dev/dri/cardN | --driver NAME] [--frames N] [--output FILE.png] [--copy]",
 	  "Needs a KMS display and DRM master (a VT without a compositor, or the QEMU rig).\n" },
+	{ "ps", cmd_ps, "every dma-buf on the machine and which processes hold it",
+	  "[--json]",
+	  "Reads /proc, /sys/kernel/dmabuf/buffers and debugfs dma_buf/bufinfo; ends with\n"
+	  "notes on what this user cannot see. See docs/accounting.md.\n" },
+	{ "top", cmd_top, "dma-buf memory per process and per exporter, refreshed",
+	  "[-d SECONDS] [-n COUNT | --once] [--json]",
+	  "Refreshes every -d seconds (default 2) until interrupted, or -n times.\n" },
 	{ "version", cmd_version, "print the version", "", NULL },
 	{ "help", cmd_help, "list commands, or show one command's usage", "[COMMAND]", NULL },
 };

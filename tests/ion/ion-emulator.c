@@ -465,6 +465,14 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	resolve_real();
 
 	pthread_mutex_lock(&lock);
+	/* Every kernel that had ION predates these (6.0): refuse them on any
+	 * fd, as those kernels did, so fence code takes its old-kernel path. */
+	if (req == DMA_BUF_IOCTL_EXPORT_SYNC_FILE || req == DMA_BUF_IOCTL_IMPORT_SYNC_FILE) {
+		stats.sync_file_refusals++;
+		pthread_mutex_unlock(&lock);
+		errno = ENOTTY;
+		return -1;
+	}
 	abi = client_abi(fd);
 	if (abi < 0) {
 		pthread_mutex_unlock(&lock);

@@ -16,6 +16,10 @@
  *   ION_EMULATOR_PATH   the path answered, default /dev/ion
  *   ION_EMULATOR_HEAP   the real dma-buf heap behind every ION heap,
  *                       default /dev/dma_heap/system
+ *
+ * Like every kernel that had ION (all before 6.0), the process has no
+ * DMA_BUF_IOCTL_EXPORT_SYNC_FILE or IMPORT_SYNC_FILE: both give ENOTTY on
+ * any fd. poll() on a dma-buf, which those kernels had, still works.
  */
 #ifndef ION_EMULATOR_H
 #define ION_EMULATOR_H
@@ -28,6 +32,8 @@ struct ion_emulator_stats {
 	unsigned allocs;       /* ALLOCs that succeeded */
 	unsigned queries;      /* ION_IOC_HEAP_QUERY calls that succeeded */
 	unsigned syncs;        /* legacy ION_IOC_SYNC calls that succeeded */
+	unsigned sync_file_refusals; /* DMA_BUF_IOCTL_{EX,IM}PORT_SYNC_FILE
+				      * answered ENOTTY (pre-6.0 kernels) */
 	int live_handles;      /* legacy handles allocated and not yet freed */
 	uint32_t last_heap_mask, last_flags; /* of the last ALLOC */
 	uint64_t last_len;

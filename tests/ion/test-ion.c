@@ -12,6 +12,9 @@
  */
 #include <dlfcn.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
@@ -23,6 +26,8 @@
 #include "gralloc/gralloc.h"
 #include "guest.h"
 #include "ion-emulator.h"
+#include "gralloc/fence.h"
+#include "vgem-fence.h"
 
 #define CPU_RW (GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN)
 #define W 64
@@ -528,6 +533,112 @@ TEST(bogus_fd_rejected)
 TEST(legacy_share_failure_frees_handle)
 {
 	bad_answer("legacy", "share-fails", NO_FALLBACK, EINVAL, "ION_IOC_SHARE of handle");
+}
+
+/* ION without fence ioctls (docs/fences.md): a fenced lock still waits,
+ * through poll() on the dma-buf; unlock gives no release fence (-1) but
+ * waits for the device work one would have stood for, and waits for a
+ * writes fence it cannot attach. Device work is vgem's fences on the ION
+ * buffer (real system-heap memory). */
+struct later {
+	int vgem, fence;
+};
+
+static void *signal_after_200ms(void *arg)
+{
+	struct later *l = arg;
+
+	usleep(200 * 1000);
+	vgem_fence_signal(l->vgem, l->fence);
+	return NULL;
+}
+
+static double ms_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Runs fn (an unlock) while a thread signals l->fence 200 ms later;
+ * returns how long fn took, or -1 when the thread did not start. */
+static double timed_unlock(struct gralloc_buffer *buf, int writes_fence, int *rel,
+			   struct later *l, int *ret)
+{
+	pthread_t th;
+	double t0;
+
+	if (pthread_create(&th, NULL, signal_after_200ms, l))
+		return -1;
+	t0 = ms_now();
+	*ret = gralloc_buffer_unlock_fenced(buf, writes_fence, rel);
+	t0 = ms_now() - t0;
+	pthread_join(th, NULL);
+	return t0;
+}
+
+TEST(fences_without_sync_file_ioctls)
+{
+	struct dma_buf_export_sync_file x = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+	struct gralloc_buffer_info info, info2;
+	struct gralloc_buffer *buf, *src;
+	struct ion_emulator_stats s;
+	uint32_t handle, src_handle;
+	struct later l;
+	struct fixture f;
+	int vgem, fence, rel = 5, ret;
+	double took;
+	void *p;
+
+	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
+	vgem = guest_open_drm("vgem");
+	if (vgem < 0) {
+		guest_missing("no DRM device driven by vgem");
+		return;
+	}
+	CHECK_EQ(fixture_open(&f, "modern", NULL, NULL, NULL), 0);
+	buf = alloc(f.dev, CPU_RW);
+	src = alloc(f.dev, CPU_RW);
+	if (!buf || !src || gralloc_buffer_describe(buf, &info) ||
+	    gralloc_buffer_describe(src, &info2) || strcmp(info.backend, "ion") ||
+	    drmPrimeFDToHandle(vgem, info.fds[0], &handle) ||
+	    drmPrimeFDToHandle(vgem, info2.fds[0], &src_handle)) {
+		FAIL_MSG("ION buffers imported into vgem: %s", strerror(errno));
+		goto out;
+	}
+	emu_reset();
+	fence = vgem_fence_attach(vgem, handle, true);
+	ret = gralloc_buffer_lock_fenced(buf, GRALLOC_USAGE_CPU_READ_OFTEN, NULL, -1, 100, &p);
+	emu_stats(&s);
+	if (fence < 0 || ret != -ETIME)
+		FAIL_MSG("read lock with a writer pending: %d, not -ETIME", ret);
+	if (s.sync_file_refusals == 0)
+		FAIL_MSG("the library never tried EXPORT_SYNC_FILE: the old-kernel path is untested");
+	vgem_fence_signal(vgem, fence);
+	CHECK_EQ(gralloc_buffer_lock_fenced(buf, GRALLOC_USAGE_CPU_READ_OFTEN, NULL, -1, 1000,
+					    &p), 0);
+	/* A display still reading: no fence to hand back, so unlock waits. */
+	l.vgem = vgem;
+	l.fence = vgem_fence_attach(vgem, handle, false);
+	CHECK(l.fence >= 0);
+	took = timed_unlock(buf, -1, &rel, &l, &ret);
+	if (ret || rel != -1 || took < 150)
+		FAIL_MSG("unlock with a reader pending: %d, release fence %d after %.1f ms "
+			 "(expected 0, -1, >= 150 ms)", ret, rel, took);
+	/* A writes fence it cannot attach: unlock waits for it. The sync_file
+	 * comes from the real kernel, past the emulator. */
+	l.fence = vgem_fence_attach(vgem, src_handle, true);
+	CHECK(l.fence >= 0);
+	CHECK(syscall(SYS_ioctl, info2.fds[0], DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &x) == 0);
+	CHECK_EQ(gralloc_buffer_lock(buf, GRALLOC_USAGE_CPU_WRITE_OFTEN, NULL, &p), 0);
+	took = timed_unlock(buf, x.fd, NULL, &l, &ret);
+	if (ret || took < 150)
+		FAIL_MSG("unlock with a writes fence: %d after %.1f ms (expected 0, >= 150 ms)",
+			 ret, took);
+out:
+	close(vgem);
+	fixture_close(&f);
 }
 
 /* LD_PRELOAD must be in place before the process starts, and the VM

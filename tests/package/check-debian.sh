@@ -44,7 +44,7 @@ missing=()
 declare -A want=(
 	[libgralloc1]="usr/lib/$arch/libgralloc.so.1"
 	[libgralloc-egl1]="usr/lib/$arch/libgralloc-egl.so.1"
-	[libgralloc-dev]="usr/include/gralloc/gralloc.h usr/include/gralloc/egl.h usr/include/gralloc/version.h usr/include/gralloc/android.h usr/lib/$arch/pkgconfig/gralloc.pc usr/lib/$arch/pkgconfig/gralloc-egl.pc usr/lib/$arch/libgralloc.so"
+	[libgralloc-dev]="usr/include/gralloc/gralloc.h usr/include/gralloc/egl.h usr/include/gralloc/version.h usr/include/gralloc/android.h usr/include/gralloc/fence.h usr/include/gralloc/module.h usr/lib/$arch/pkgconfig/gralloc.pc usr/lib/$arch/pkgconfig/gralloc-egl.pc usr/lib/$arch/libgralloc.so"
 	[gralloc-tools]="usr/bin/gralloc usr/share/man/man1/gralloc.1.gz usr/share/bash-completion/completions/gralloc"
 )
 for p in "${!want[@]}"; do
