@@ -118,6 +118,10 @@ static struct gbm_bo *wrap_bo_create(struct gbm_device *gbm, uint32_t width, uin
 	if (gbm_usage_to_gralloc(flags, &usage))
 		return mesa_create(w, width, height, format, flags, modifiers, count,
 				   "usage flags gralloc does not know");
+	/* Mesa's gbm_bo_write() works only on the dumb bos it made itself. */
+	if (flags & GBM_BO_USE_WRITE)
+		return mesa_create(w, width, height, format, flags, modifiers, count,
+				   "gbm_bo_write() needs Mesa's own bo");
 	if (usage & GRALLOC_USAGE_PROTECTED_CONTENT)
 		return mesa_create(w, width, height, format, flags, modifiers, count,
 				   "protected buffers stay with the driver");
