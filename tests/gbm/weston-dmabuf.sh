@@ -1,0 +1,89 @@
+#!/bin/sh
+# weston-simple-dmabuf-egl (Debian's, unmodified) under Weston on vkms, its
+# GBM device in wrap mode: it renders with EGL into gralloc memory and
+# sends the dma-bufs to Weston, which composites them. Passes when, after
+# 8 s, both are alive, the client's log says wrap mode with buffers from
+# gralloc, and the client holds dma-bufs named gralloc-gbm (fdinfo).
+#
+#   weston-dmabuf.sh MODULE_DIR
+# Weston itself runs on Mesa's own backend (no GBM_BACKEND).
+set -u
+moddir=$1
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../vm/guest/drm-driver.sh"
+
+fail() { echo "not ok 1 - $*"; echo "1..1"; exit 1; }
+
+card=$(drm_card_for vkms) || {
+    [ "${GRALLOC_VM:-}" = 1 ] && fail "no vkms card in the guest"
+    echo "no vkms card: run in the guest rig"; exit 77; }
+for p in weston weston-simple-dmabuf-egl; do
+    command -v $p >/dev/null || fail "$p missing (scripts/deps.sh installs weston)"
+done
+
+# No udev in the guest: evdev + udevd give Weston a seat, else kiosk-shell
+# never maps the client's window (platform notes).
+kdir=$(sed -n 's/^module tree: \(.*\) (modprobe -d)$/\1/p' /run/gralloc-vm/modload.log 2>/dev/null)
+[ -n "$kdir" ] && modprobe -d "$kdir" evdev 2>/dev/null
+export SYSTEMD_IGNORE_CHROOT=1
+if [ -x /lib/systemd/systemd-udevd ]; then
+    /lib/systemd/systemd-udevd --daemon 2>/dev/null
+    timeout 20 udevadm trigger --subsystem-match=input --action=add 2>/dev/null
+    timeout 30 udevadm settle 2>/dev/null
+fi
+
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+sock=wayland-gbm-$$
+wlog=/tmp/weston-gbm-$$.log
+clog=/tmp/client-gbm-$$.log
+env -u GBM_BACKEND timeout -k 5 200 weston --backend=drm-backend.so --drm-device="$card" \
+    --tty=2 --continue-without-input --shell=kiosk-shell.so --socket="$sock" \
+    --idle-time=0 --log="$wlog" &
+wpid=$!
+i=0
+while ! [ -S "$XDG_RUNTIME_DIR/$sock" ]; do
+    if ! kill -0 $wpid 2>/dev/null || [ $i -ge 600 ]; then
+        kill $wpid 2>/dev/null
+        tail -n 30 "$wlog" 2>/dev/null | sed 's/^/# /'
+        fail "Weston did not come up on /dev/dri/$card within 60 s"
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
+echo "# Weston up on /dev/dri/$card after $((i / 10)) s"
+
+WAYLAND_DISPLAY=$sock GBM_BACKEND=gralloc \
+GBM_BACKENDS_PATH="$moddir:/usr/lib/x86_64-linux-gnu/gbm" GRALLOC_LOG=info \
+    timeout -k 5 60 weston-simple-dmabuf-egl -d /dev/dri/$card >"$clog" 2>&1 &
+cpid=$!
+sleep 8
+client_pid=$(pgrep -P $cpid weston-simple || echo $cpid)
+named=0
+for f in /proc/$client_pid/fdinfo/*; do
+    grep -q '^name:.*gralloc-gbm' "$f" 2>/dev/null && named=$((named + 1))
+done
+client_alive=0; kill -0 "$client_pid" 2>/dev/null && client_alive=1
+weston_alive=0; pgrep -P $wpid weston >/dev/null 2>&1 && weston_alive=1
+kill $cpid "$client_pid" 2>/dev/null
+kill $wpid 2>/dev/null
+pkill -P $wpid 2>/dev/null
+wait $cpid 2>/dev/null
+wait $wpid 2>/dev/null
+
+n=0; bad=0
+check() {
+    n=$((n + 1))
+    if [ "$1" = 1 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi
+}
+check $client_alive "weston-simple-dmabuf-egl still running after 8 s"
+check $weston_alive "Weston still running (it composited the client's buffers)"
+grep -q 'wrap mode' "$clog" && grep -q 'from drm-dumb' "$clog"; r=$?
+check $((r == 0)) "client log: wrap mode, buffers from gralloc"
+check $((named >= 2)) "client holds $named dma-bufs named gralloc-gbm"
+if [ $bad = 1 ]; then
+    sed 's/^/# client: /' "$clog" | tail -n 30
+    tail -n 30 "$wlog" | sed 's/^/# weston: /'
+fi
+echo "1..$n"
+exit $bad
