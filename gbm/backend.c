@@ -17,6 +17,10 @@ static struct gbm_device *create_device(int fd, uint32_t version)
 	const char *mode = getenv("GRALLOC_GBM_MODE");
 	struct gbm_device *gbm;
 
+	if (gbm_wrap_creating()) {
+		errno = EBUSY; /* the loader falls through to its built-in backend */
+		return NULL;
+	}
 	if (version < GBM_ABI_VERSION) {
 		gralloc_log(ERROR, "gralloc-gbm: loader speaks backend ABI %u, this module needs %u",
 			    version, GBM_ABI_VERSION);

@@ -49,6 +49,9 @@ struct gralloc_buffer *gbm_policy_allocate(struct gbm_policy *p, struct gralloc_
  * with errno when Mesa gives no usable device (`required`: use it even if
  * Mesa cannot allocate on fd). */
 struct gbm_device *gbm_wrap_create(int fd, uint32_t version, bool required);
+/* True inside gbm_wrap_create()'s own gbm_create_device() call: the loader
+ * has come back to this module and must be declined, whatever the mode. */
+bool gbm_wrap_creating(void);
 /* standalone.c: a complete device on gralloc. */
 struct gbm_device *gbm_standalone_create(int fd, uint32_t version);
 

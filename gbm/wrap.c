@@ -42,6 +42,11 @@ static struct wrap_device *devices;
  * decline so that the loader falls through to its built-in backend. */
 static _Thread_local bool creating;
 
+bool gbm_wrap_creating(void)
+{
+	return creating;
+}
+
 static struct wrap_device *find(struct gbm_device *gbm)
 {
 	struct wrap_device *w;
@@ -230,10 +235,6 @@ struct gbm_device *gbm_wrap_create(int fd, uint32_t version, bool required)
 	struct wrap_device *w;
 	int ret;
 
-	if (creating) {
-		errno = EBUSY;
-		return NULL;
-	}
 	creating = true;
 	gbm = gbm_create_device(fd);
 	creating = false;
