@@ -39,7 +39,7 @@ def one(tap, scanout_name, module_dir, driver):
     p = subprocess.Popen(['kmscube', '-D', card, '-c', '150'], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          universal_newlines=True)
-    seen_fds, scanned, samples = 0, [], 0
+    seen_fds, scanned, samples, last = 0, [], 0, ''
     deadline = time.time() + 90
     while p.poll() is None and time.time() < deadline:
         time.sleep(0.5)
@@ -47,7 +47,9 @@ def one(tap, scanout_name, module_dir, driver):
         r = subprocess.run([scanout_name, card], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True)
         samples += 1
-        scanned += [l for l in r.stdout.splitlines() if l.endswith('name ' + NAME)]
+        last = r.stdout
+        # "crtc ID fb ID name NAME", where gralloc's name is "FORMAT WxH gralloc-gbm".
+        scanned += [l for l in r.stdout.splitlines() if l.split(' name ', 1)[-1].endswith(NAME)]
     if p.poll() is None:
         p.kill()
     out = p.communicate()[0]
@@ -58,7 +60,9 @@ def one(tap, scanout_name, module_dir, driver):
            out[-2000:])
     tap.ok(seen_fds >= 2, 'kmscube on %s holds %d dma-bufs named %s' % (driver, seen_fds, NAME))
     tap.ok(len(scanned) > 0, 'the CRTC scanned out a %s dma-buf in %d of %d samples' %
-           (NAME, len(scanned), samples))
+           (NAME, len(scanned), samples), 'last sample:\n' + last)
+    if scanned:
+        tap.diag(scanned[-1])
 
 
 def main():
