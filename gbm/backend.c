@@ -50,8 +50,7 @@ static const struct gbm_backend backend = {
 	},
 };
 
-__attribute__((visibility("default"))) const struct gbm_backend *
-gbmint_get_backend(const struct gbm_core *core)
+GRALLOC_EXPORT const struct gbm_backend *gbmint_get_backend(const struct gbm_core *core)
 {
 	gbm_gralloc_core = core;
 	return &backend;

@@ -17,6 +17,8 @@
 
 #include <gbm.h>
 
+#include <gralloc/gralloc.h> /* GRALLOC_EXPORT */
+
 #define GBM_ABI_VERSION 1
 
 struct gbm_backend_desc;
@@ -99,6 +101,9 @@ struct gbm_core_v0 {
 struct gbm_core {
 	struct gbm_core_v0 v0;
 };
+
+/* The module's one exported symbol: libgbm calls it after dlopen. */
+GRALLOC_EXPORT const struct gbm_backend *gbmint_get_backend(const struct gbm_core *core);
 
 /* Offsets measured on Mesa 22.3.6 (x86-64); see docs/gbm.md. */
 #if UINTPTR_MAX == UINT64_MAX
