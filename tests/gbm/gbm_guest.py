@@ -35,6 +35,20 @@ def node_for(driver, kind='card'):
     return None
 
 
+def sanitizer_preload(module_dir):
+    """The sanitizer runtimes the module links (a -Db_sanitize build), for
+    LD_PRELOAD: Debian's programs are not built with them, and a runtime
+    that arrives with a dlopen'ed module must still come first."""
+    try:
+        out = subprocess.run(['ldd', os.path.join(module_dir, 'gralloc_gbm.so')],
+                             stdout=subprocess.PIPE, universal_newlines=True).stdout
+    except OSError:
+        return ''
+    libs = [l.split()[2] for l in out.splitlines()
+            if ('libasan' in l or 'libubsan' in l) and '=>' in l and len(l.split()) > 2]
+    return ' '.join(libs)
+
+
 def backend_env(module_dir, mode=None, extra=None):
     """Environment for one run: None mode = Mesa's own backend."""
     env = dict(os.environ)
@@ -47,6 +61,9 @@ def backend_env(module_dir, mode=None, extra=None):
         env['GRALLOC_LOG'] = 'info'
         if mode != 'auto':
             env['GRALLOC_GBM_MODE'] = mode
+        preload = sanitizer_preload(module_dir)
+        if preload:
+            env['LD_PRELOAD'] = preload
     env.update(extra or {})
     return env
 

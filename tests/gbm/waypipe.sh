@@ -31,6 +31,10 @@ if [ -x /lib/systemd/systemd-udevd ]; then
     timeout 30 udevadm settle 2>/dev/null
 fi
 
+# A sanitizer build of the module needs its runtimes loaded first in
+# Debian's (unsanitized) programs.
+preload=$(ldd "$moddir/gralloc_gbm.so" 2>/dev/null | awk '/libasan|libubsan/ && $2 == "=>" {printf "%s ", $3}')
+
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 sock=wayland-wp-$$
@@ -56,6 +60,7 @@ echo "# Weston up on /dev/dri/$card after $((i / 10)) s"
 
 export GBM_BACKEND=gralloc GBM_BACKENDS_PATH="$moddir:/usr/lib/x86_64-linux-gnu/gbm"
 export GRALLOC_LOG=info
+[ -n "$preload" ] && export LD_PRELOAD="$preload"
 WAYLAND_DISPLAY=$sock timeout -k 5 100 waypipe --oneshot -s "$wp" client >"$clog" 2>&1 &
 cpid=$!
 i=0

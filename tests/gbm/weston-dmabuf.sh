@@ -32,6 +32,10 @@ if [ -x /lib/systemd/systemd-udevd ]; then
     timeout 30 udevadm settle 2>/dev/null
 fi
 
+# A sanitizer build of the module needs its runtimes loaded first in
+# Debian's (unsanitized) programs.
+preload=$(ldd "$moddir/gralloc_gbm.so" 2>/dev/null | awk '/libasan|libubsan/ && $2 == "=>" {printf "%s ", $3}')
+
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 sock=wayland-gbm-$$
@@ -53,7 +57,7 @@ while ! [ -S "$XDG_RUNTIME_DIR/$sock" ]; do
 done
 echo "# Weston up on /dev/dri/$card after $((i / 10)) s"
 
-WAYLAND_DISPLAY=$sock GBM_BACKEND=gralloc \
+WAYLAND_DISPLAY=$sock GBM_BACKEND=gralloc LD_PRELOAD="$preload" \
 GBM_BACKENDS_PATH="$moddir:/usr/lib/x86_64-linux-gnu/gbm" GRALLOC_LOG=info \
     timeout -k 5 60 weston-simple-dmabuf-egl -d /dev/dri/$card >"$clog" 2>&1 &
 cpid=$!
