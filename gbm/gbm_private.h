@@ -41,6 +41,10 @@ int gbm_usage_to_gralloc(uint32_t flags, uint64_t *usage);
 uint32_t gbm_canonical_format(uint32_t format);
 /* Whether LINEAR is in the list (count 0 means no list: yes). */
 bool gbm_modifiers_allow_linear(const uint64_t *modifiers, unsigned count);
+/* Standalone's reading: LINEAR anywhere, INVALID (implicit: the backend's
+ * choice), or no real modifier at all (unknown values are ignored) lets it
+ * serve LINEAR; only a list of vendor modifiers without those refuses. */
+bool gbm_modifiers_serve_linear(const uint64_t *modifiers, unsigned count);
 struct gralloc_buffer *gbm_policy_allocate(struct gbm_policy *p, struct gralloc_device *dev,
 					   uint32_t width, uint32_t height, uint32_t format,
 					   uint64_t usage);

@@ -56,6 +56,21 @@ int gbm_usage_to_gralloc(uint32_t flags, uint64_t *usage)
 	return left ? -EINVAL : 0;
 }
 
+bool gbm_modifiers_serve_linear(const uint64_t *modifiers, unsigned count)
+{
+	bool vendor = false;
+
+	for (unsigned i = 0; i < count; i++) {
+		if (modifiers[i] == DRM_FORMAT_MOD_LINEAR || modifiers[i] == DRM_FORMAT_MOD_INVALID)
+			return true;
+		/* Vendor 0 defines only LINEAR and INVALID: any other value of
+		 * it is no modifier at all (waypipe 0.8.4 passes its usage flags
+		 * here) and is ignored. */
+		vendor |= (modifiers[i] >> 56) != DRM_FORMAT_MOD_VENDOR_NONE;
+	}
+	return !vendor;
+}
+
 bool gbm_modifiers_allow_linear(const uint64_t *modifiers, unsigned count)
 {
 	if (!count)

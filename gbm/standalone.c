@@ -122,9 +122,9 @@ static struct gbm_bo *sa_bo_create(struct gbm_device *gbm, uint32_t width, uint3
 	struct gralloc_buffer *buf;
 	uint64_t usage;
 
-	if (!gbm_modifiers_allow_linear(modifiers, count)) {
-		gralloc_log(ERROR, "gralloc-gbm: no LINEAR among %u modifiers: gralloc memory is "
-			    "linear", count);
+	if (!gbm_modifiers_serve_linear(modifiers, count)) {
+		gralloc_log(ERROR, "gralloc-gbm: only vendor modifiers among %u, no LINEAR: "
+			    "gralloc memory is linear", count);
 		return fail_null(EINVAL);
 	}
 	if (gbm_usage_to_gralloc(flags, &usage)) {

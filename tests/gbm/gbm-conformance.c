@@ -318,6 +318,7 @@ int main(int argc, char **argv)
 	static const uint64_t linear[] = { DRM_FORMAT_MOD_LINEAR };
 	static const uint64_t unknown_then_linear[] = { 0x00ffffffffffff01ull, DRM_FORMAT_MOD_LINEAR };
 	static const uint64_t unknown_only[] = { 0x00ffffffffffff01ull };
+	static const uint64_t x_tiled[] = { I915_FORMAT_MOD_X_TILED };
 	struct gbm_format_name_desc name;
 	struct gbm_device *gbm;
 	struct gbm_surface *s;
@@ -394,6 +395,13 @@ int main(int argc, char **argv)
 	errno = 0;
 	bo = gbm_bo_create_with_modifiers(gbm, 64, 64, GBM_FORMAT_XRGB8888, unknown_only, 1);
 	report_create("create_with_modifiers.unknown_only", bo, errno);
+	if (bo)
+		OUT("create_with_modifiers.unknown_only.modifier", "0x%llx",
+		    (unsigned long long)gbm_bo_get_modifier(bo));
+	destroy(bo);
+	errno = 0;
+	bo = gbm_bo_create_with_modifiers(gbm, 64, 64, GBM_FORMAT_XRGB8888, x_tiled, 1);
+	report_create("create_with_modifiers.x_tiled_only", bo, errno);
 	destroy(bo);
 	errno = 0;
 	bo = gbm_bo_create_with_modifiers2(gbm, 64, 64, GBM_FORMAT_XRGB8888, linear, 1,

@@ -78,6 +78,10 @@ done
 sleep 3
 client_alive=0; kill -0 "$client_pid" 2>/dev/null && client_alive=1
 weston_alive=0; pgrep -P $wpid weston >/dev/null 2>&1 && weston_alive=1
+if [ $client_alive = 0 ]; then
+    wait $cpid 2>/dev/null
+    echo "# the client exited with status $? after $((i / 2)) s of polling"
+fi
 kill $cpid "$client_pid" 2>/dev/null
 kill $wpid 2>/dev/null
 pkill -P $wpid 2>/dev/null
