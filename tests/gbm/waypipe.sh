@@ -61,29 +61,25 @@ echo "# Weston up on /dev/dri/$card after $((i / 10)) s"
 export GBM_BACKEND=gralloc GBM_BACKENDS_PATH="$moddir:/usr/lib/x86_64-linux-gnu/gbm"
 export GRALLOC_LOG=info
 [ -n "$preload" ] && export LD_PRELOAD="$preload"
-WAYLAND_DISPLAY=$sock timeout -k 5 100 waypipe --oneshot -s "$wp" client >"$clog" 2>&1 &
+WAYLAND_DISPLAY=$sock timeout -k 5 110 waypipe --oneshot -s "$wp" client >"$clog" 2>&1 &
 cpid=$!
 i=0
 while ! [ -S "$wp" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 # The app draws with EGL on the card in wrap mode (Mesa's device there).
-timeout -k 5 90 waypipe --oneshot -s "$wp" server -- \
+timeout -k 5 110 waypipe --oneshot -s "$wp" server -- \
     weston-simple-dmabuf-egl -d /dev/dri/$card >"$slog" 2>&1 &
 spid=$!
-# Poll (hard limit 60 s) until waypipe's client side holds gralloc memory,
-# then let the app draw 3 s more.
+# Poll (hard limit 60 s of wall time) until waypipe's client side holds
+# gralloc memory, then let the app draw 3 s more.
 named=0
-i=0
-while [ $i -lt 120 ] && [ $named -lt 1 ] && kill -0 $cpid 2>/dev/null; do
+start=$(date +%s)
+wpc=$cpid
+while [ $(($(date +%s) - start)) -lt 60 ] && [ $named -lt 1 ] && kill -0 $cpid 2>/dev/null; do
     sleep 0.5
-    i=$((i + 1))
     wpc=$(pgrep -P $cpid waypipe || echo $cpid)
-    named=0
-    for f in /proc/$wpc/fdinfo/*; do
-        grep -q '^name:.*gralloc-gbm' "$f" 2>/dev/null && named=$((named + 1))
-    done
+    named=$(grep -l '^name:.*gralloc-gbm' /proc/$wpc/fdinfo/* 2>/dev/null | wc -l)
 done
 sleep 3
-wpc=$(pgrep -P $cpid waypipe || echo $cpid)
 app_alive=0; pgrep -f "^weston-simple-dmabuf-egl -d /dev/dri/$card" >/dev/null && app_alive=1
 client_alive=0; kill -0 "$wpc" 2>/dev/null && client_alive=1
 weston_alive=0; pgrep -P $wpid weston >/dev/null 2>&1 && weston_alive=1
