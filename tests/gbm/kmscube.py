@@ -36,7 +36,7 @@ def one(tap, scanout_name, module_dir, driver):
     if not card:
         gbm_guest.missing(tap, 'a %s card node' % driver)
     env = gbm_guest.backend_env(module_dir, 'auto')
-    p = subprocess.Popen(['kmscube', '-D', card, '-c', '150'], env=env,
+    p = subprocess.Popen(['kmscube', '-D', card, '-c', '100'], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          universal_newlines=True)
     seen_fds, scanned, samples, last = 0, [], 0, ''
@@ -53,7 +53,7 @@ def one(tap, scanout_name, module_dir, driver):
     if p.poll() is None:
         p.kill()
     out = p.communicate()[0]
-    tap.ok(p.returncode == 0, 'kmscube on %s (%s) ran 150 frames' % (card, driver),
+    tap.ok(p.returncode == 0, 'kmscube on %s (%s) ran 100 frames' % (card, driver),
            'exit %s\n%s' % (p.returncode, out[-2000:]))
     tap.ok('wrap mode' in out and 'from drm-dumb' in out,
            'kmscube on %s: wrap mode, buffers from gralloc (GRALLOC_LOG=info)' % driver,
