@@ -41,17 +41,24 @@ static struct drm_dumb_backend *to_dumb(struct gralloc_backend *b)
 	return (struct drm_dumb_backend *)b;
 }
 
-static bool has_kms(int fd)
+/* A card with connectors lists them in sysfs as cardN-<connector>;
+ * render-only devices such as vgem list none. Read there, not by opening
+ * the node: an open would make this process DRM master for a moment. */
+static bool has_connectors(const char *card)
 {
-	drmModeResPtr res = drmModeGetResources(fd);
-	bool ok = res && res->count_crtcs > 0 && res->count_connectors > 0;
+	DIR *dir = opendir("/sys/class/drm");
+	struct dirent *ent;
+	size_t n = strlen(card);
+	bool found = false;
 
-	drmModeFreeResources(res);
-	return ok;
+	while (dir && !found && (ent = readdir(dir)))
+		found = !strncmp(ent->d_name, card, n) && ent->d_name[n] == '-';
+	if (dir)
+		closedir(dir);
+	return found;
 }
 
-/* The first card node with CRTCs and connectors (render-only devices such
- * as vgem have none). */
+/* The first card node with connectors. */
 static void find_default_display(char *out, size_t len)
 {
 	struct dirent **names = NULL;
@@ -60,16 +67,11 @@ static void find_default_display(char *out, size_t len)
 	out[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		char path[300];
-		int fd;
 
-		if (!out[0] && !strncmp(names[i]->d_name, "card", 4)) {
-			snprintf(path, sizeof(path), "/dev/dri/%s", names[i]->d_name);
-			fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd >= 0 && has_kms(fd))
-				gralloc_copy_name(out, len, path);
-			if (fd >= 0)
-				close(fd);
-		}
+		snprintf(path, sizeof(path), "/dev/dri/%s", names[i]->d_name);
+		if (!out[0] && !strncmp(names[i]->d_name, "card", 4) &&
+		    has_connectors(names[i]->d_name))
+			gralloc_copy_name(out, len, path);
 		free(names[i]);
 	}
 	free(names);
@@ -105,9 +107,10 @@ static struct display *get_display(struct drm_dumb_backend *b, const char *path,
 		*err = -ENOSPC;
 		return NULL;
 	}
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	/* Kept open for dumb buffers (a card node ioctl), never as master. */
+	fd = gralloc_drm_open_card(path);
 	if (fd < 0) {
-		*err = -errno;
+		*err = fd;
 		return NULL;
 	}
 	d = &b->displays[b->num_displays++];
@@ -159,13 +162,21 @@ static void dumb_destroy(struct gralloc_backend *base)
  * display): drm-dumb has no heaps, and a consumer names its device. */
 static int dumb_status(struct gralloc_backend *base, const char *node, char *why, size_t len)
 {
+	const char *dev_path = base->dev->display_path;
 	int fd = display_fd(to_dumb(base), node);
 
+	if (fd == -ENODEV && !(node && node[0]) && !dev_path[0]) {
+		snprintf(why, len, "no KMS device in /dev/dri (no card node with connectors): "
+			 "set GRALLOC_DISPLAY");
+		return fd;
+	}
 	if (fd < 0) {
-		snprintf(why, len, "no display device (%s: %s)%s",
-			 node && node[0] ? node :
-			 base->dev->display_path[0] ? base->dev->display_path : "no KMS device in /dev/dri",
-			 strerror(-fd), node && node[0] ? "" : ": set GRALLOC_DISPLAY");
+		const char *path = node && node[0] ? node : dev_path[0] ? dev_path :
+			to_dumb(base)->default_path;
+
+		snprintf(why, len, "display %s: %s%s", path, strerror(-fd),
+			 fd == -EACCES ? ": this user may not open it (usually group 'video'; "
+					 "see docs/permissions.md)" : "");
 		return fd;
 	}
 	return 0;
@@ -182,7 +193,9 @@ static int dumb_must_serve(struct gralloc_backend *base, const struct gralloc_bu
 		return 0;
 	pthread_mutex_lock(&b->lock);
 	d = get_display(b, NULL, &err);
-	/* Probed once per display: it allocates and imports a page. */
+	/* Probed once per display (it allocates and imports a buffer) and
+	 * only a definite answer is kept: a transient failure (ENOMEM) is
+	 * asked again next time, never remembered as "cannot import". */
 	if (d && d->imports_foreign < 0)
 		d->imports_foreign = gralloc_kms_probe_foreign(d->fd, base->dev, d->probe_why,
 							       sizeof(d->probe_why));
@@ -210,13 +223,19 @@ static int create_dumb(int fd, uint32_t pitch, uint64_t bytes, struct drm_mode_c
 	return gralloc_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, c);
 }
 
-static void close_handle(int fd, uint32_t handle)
+/* 0 or -errno: a handle the kernel would not close is a leak to report. */
+static int close_handle(int fd, uint32_t handle)
 {
 	struct drm_gem_close args = { .handle = handle };
 
-	if (drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &args))
+	if (drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &args)) {
+		int err = errno;
+
 		gralloc_log(ERROR, "GEM_CLOSE of dumb handle %u failed: %s", handle,
-			    strerror(errno));
+			    strerror(err));
+		return -err;
+	}
+	return 0;
 }
 
 /* The driver chooses the pitch and the size: the layout becomes the one
@@ -232,7 +251,7 @@ static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_allo
 	struct gralloc_layout out;
 	uint32_t pitch = 0;
 	uint64_t used;
-	int fd = display_fd(b, req->heap_node), ret;
+	int fd = display_fd(b, req->heap_node), ret, closed;
 
 	if (fd < 0)
 		return fd;
@@ -267,7 +286,11 @@ static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_allo
 	}
 	ret = drmPrimeHandleToFD(fd, create.handle, DRM_CLOEXEC | DRM_RDWR, fd_out) ? -errno : 0;
 	/* The dma-buf keeps the object alive; the handle is not needed. */
-	close_handle(fd, create.handle);
+	closed = close_handle(fd, create.handle);
+	if (!ret && closed) {
+		close(*fd_out);
+		ret = closed;
+	}
 	if (ret)
 		return ret;
 	out.size = create.size;

@@ -55,7 +55,9 @@ static int udmabuf_status(struct gralloc_backend *base, const char *node, char *
 	if (access(path, R_OK | W_OK) < 0) {
 		int err = errno;
 
-		snprintf(why, len, "%s: %s", path, strerror(err));
+		snprintf(why, len, "%s: %s%s", path, strerror(err),
+			 err == EACCES ? ": this user may not use it (the uaccess udev tag "
+					 "grants it to the seat's user: see docs/permissions.md)" : "");
 		return -err;
 	}
 	return 0;

@@ -178,6 +178,15 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 			gralloc_log(ERROR, "consumer %zu is NULL", i);
 			return -EINVAL;
 		}
+		if ((c->min_width && desc->width < c->min_width) ||
+		    (c->min_height && desc->height < c->min_height) ||
+		    (c->max_width && desc->width > c->max_width) ||
+		    (c->max_height && desc->height > c->max_height)) {
+			gralloc_log(ERROR, "%s takes %ux%u to %ux%u buffers, not %ux%u", c->name,
+				    c->min_width, c->min_height, c->max_width, c->max_height,
+				    desc->width, desc->height);
+			return -EINVAL;
+		}
 		m->desc.usage |= c->usage;
 		if (c->stride_align > m->align)
 			m->align = c->stride_align;
@@ -215,6 +224,13 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 				    f->name);
 			return -ENOTSUP;
 		}
+	}
+	/* Secure heaps are no device's own memory: the two cannot meet. */
+	if (owner && (m->desc.usage & GRALLOC_USAGE_PROTECTED_CONTENT)) {
+		gralloc_log(ERROR, "%s can use only memory of %s (%s), and protected content "
+			    "comes only from secure heaps: not supported", owner->name,
+			    owner->own_device, owner->why);
+		return -ENOTSUP;
 	}
 	if (owner) {
 		snprintf(m->why, sizeof(m->why), "%.160s needs memory of %.100s (%.160s)",

@@ -21,6 +21,9 @@ struct gralloc_consumer {
 	uint32_t stride_align;  /* bytes, power of two; 0 = no constraint */
 	uint32_t plane_align;   /* bytes, power of two; 0 = no constraint */
 	bool needs_dma_buf;     /* memfd will not do */
+	/* Sizes it takes, inclusive (0: no bound), e.g. a KMS device's
+	 * mode_config limits. */
+	uint32_t min_width, min_height, max_width, max_height;
 	bool imports_foreign;   /* takes dma-bufs any exporter made */
 	/* When !imports_foreign: the DRM node whose own memory it can use
 	 * ("" when it can use nothing but foreign-free CPU memory). */

@@ -37,6 +37,8 @@ static int map_fds(struct gralloc_buffer *buf)
 			return ret;
 		}
 		buf->map[i] = map;
+		if (i == 0)
+			buf->map_writable = prot & PROT_WRITE;
 	}
 	return 0;
 }
@@ -61,6 +63,16 @@ static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
 {
 	const struct gralloc_buffer_desc *d = &buf->desc;
 	int ret;
+
+	/* The steady state of a buffer locked over and over: mapped, a
+	 * usage it allows, the whole buffer. One ioctl per fd, no more. */
+	if (buf->mapped && !region && cpu_usage && !(cpu_usage & ~buf->cpu_ok) &&
+	    buf->lock_depth < GRALLOC_MAX_LOCK_DEPTH) {
+		ret = sync_fds(buf, true, cpu_usage);
+		if (!ret)
+			buf->lock_usage[buf->lock_depth++] = cpu_usage;
+		return ret;
+	}
 
 	if (d->usage & GRALLOC_USAGE_PROTECTED_CONTENT) {
 		gralloc_log(ERROR, "protected buffers cannot be locked for CPU access");
@@ -104,6 +116,10 @@ static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
 	if (ret)
 		return ret;
 	buf->lock_usage[buf->lock_depth++] = cpu_usage;
+	/* Everything checked above holds for the buffer's life: remember the
+	 * CPU usage it allows for the fast path. */
+	buf->mapped = true;
+	buf->cpu_ok = d->usage & GRALLOC_USAGE_CPU & ~(buf->writable ? 0 : GRALLOC_USAGE_CPU_WRITE);
 	return 0;
 }
 
@@ -114,6 +130,8 @@ static uint64_t plane_offset(const struct gralloc_buffer *buf, unsigned p,
 	const struct gralloc_plane_info *pl = &buf->layout.planes[p];
 	uint32_t x = r ? r->x : 0, y = r ? r->y : 0;
 
+	if (!r)
+		return pl->offset;
 	if (p) {
 		x /= f->hsub;
 		y /= f->vsub;

@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "gralloc/policy.h"
+#include "gralloc/pool.h"
 #include "gralloc/routes.h"
 #include "gralloc/private.h"
 
 #define SYSTEM_CONFIG "/etc/gralloc/policy.conf"
 
+/* secure_getenv: in a setuid or file-capability program the environment
+ * belongs to a less privileged caller, who must not choose its policy or
+ * its device nodes. */
 static const char *pick(const char *option, const char *env, const char *fallback)
 {
-	const char *v = option ? option : getenv(env);
+	const char *v = option ? option : secure_getenv(env);
 
 	return v && *v ? v : fallback;
 }
@@ -22,7 +27,7 @@ static const char *pick(const char *option, const char *env, const char *fallbac
  * ignoring it could drop a rule that keeps protected content safe. */
 static int load_policy(struct gralloc_device *dev, const struct gralloc_device_options *o)
 {
-	const char *path = o->config_path ? o->config_path : getenv("GRALLOC_CONFIG");
+	const char *path = o->config_path ? o->config_path : secure_getenv("GRALLOC_CONFIG");
 
 	dev->policy = calloc(1, sizeof(*dev->policy));
 	if (!dev->policy)
@@ -35,6 +40,24 @@ static int load_policy(struct gralloc_device *dev, const struct gralloc_device_o
 	if (access(SYSTEM_CONFIG, F_OK) == 0)
 		return policy_load_file(dev->policy, SYSTEM_CONFIG);
 	return 0;
+}
+
+/* The pool's bounds: the options, else $GRALLOC_POOL ("BYTES,BUFFERS"). */
+static void pool_bounds(const struct gralloc_device_options *o,
+			struct gralloc_device_options *out)
+{
+	const char *env = o->no_config ? NULL : secure_getenv("GRALLOC_POOL");
+	unsigned long long bytes = 0;
+	unsigned buffers = 0;
+
+	if (o->pool_max_bytes || o->pool_max_buffers || !env)
+		return;
+	if (sscanf(env, "%llu,%u", &bytes, &buffers) < 1) {
+		gralloc_log(INFO, "GRALLOC_POOL=\"%s\" is not BYTES[,BUFFERS]: default pool", env);
+		return;
+	}
+	out->pool_max_bytes = bytes ? bytes : UINT64_MAX;
+	out->pool_max_buffers = buffers;
 }
 
 GRALLOC_EXPORT struct gralloc_device *
@@ -63,7 +86,9 @@ gralloc_device_create(const struct gralloc_device_options *options)
 	dev->refs = 1;
 	dev->routes = calloc(1, sizeof(*dev->routes));
 	dev->live = live_set_create();
-	if (!dev->routes || !dev->live) {
+	pool_bounds(o, &opts);
+	dev->pool = pool_create(opts.pool_max_bytes, opts.pool_max_buffers);
+	if (!dev->routes || !dev->live || !dev->pool) {
 		gralloc_device_unref(dev);
 		errno = ENOMEM;
 		return NULL;
@@ -107,6 +132,7 @@ void gralloc_device_unref(struct gralloc_device *dev)
 	free(dev->policy);
 	free(dev->routes);
 	live_set_destroy(dev->live);
+	pool_destroy(dev->pool);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }
@@ -121,10 +147,35 @@ GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev)
 	/* The device's allocation references, all at once: a buffer that a
 	 * user-data destructor releases is then never visited twice. */
 	pthread_mutex_lock(&dev->lock);
+	dev->destroyed = true; /* buffers released from now on skip the pool */
 	n = live_set_drain(dev->live, &bufs);
+	for (size_t i = 0; i < n; i++)
+		bufs[i]->in_live = false;
 	pthread_mutex_unlock(&dev->lock);
+	pool_trim(dev->pool, 0);
 	for (size_t i = 0; i < n; i++)
 		gralloc_buffer_release(bufs[i]);
 	free(bufs);
 	gralloc_device_unref(dev);
+}
+
+GRALLOC_EXPORT int gralloc_device_pool_stats(struct gralloc_device *dev,
+					     struct gralloc_pool_stats *out)
+{
+	if (!dev || !out) {
+		gralloc_log(ERROR, "device and out must not be NULL");
+		return -(errno = EINVAL);
+	}
+	pool_stats(dev->pool, out);
+	return 0;
+}
+
+GRALLOC_EXPORT int gralloc_device_trim(struct gralloc_device *dev, uint64_t keep_bytes)
+{
+	if (!dev) {
+		gralloc_log(ERROR, "device must not be NULL");
+		return -(errno = EINVAL);
+	}
+	pool_trim(dev->pool, keep_bytes);
+	return 0;
 }

@@ -2,6 +2,7 @@
 /* Handle bytes: the fixed little-endian wire layout, written and parsed
  * field by field so that neither the compiler's struct padding nor the
  * host's byte order ever reaches the wire. Parsing trusts nothing. */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
@@ -56,16 +57,24 @@ static void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Whole words: one load and, on big-endian hosts only, a byte swap. */
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 static uint64_t get64(const uint8_t *p)
 {
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
+
+static const uint8_t zeros[GRALLOC_NAME_MAX];
 
 static const struct gralloc_backend_impl *find_backend(const char *name)
 {
@@ -144,10 +153,12 @@ static int decode_name(const uint8_t *field, const char *what, char *out)
 			return -EINVAL;
 		}
 	}
-	for (size_t i = n; i < GRALLOC_NAME_MAX; i++) {
-		if (field[i]) {
-			REJECT("[name]: %s name has non-zero padding at %zu", what, i);
-			return -EINVAL;
+	if (memcmp(field + n, zeros, GRALLOC_NAME_MAX - n)) {
+		for (size_t i = n; i < GRALLOC_NAME_MAX; i++) {
+			if (field[i]) {
+				REJECT("[name]: %s name has non-zero padding at %zu", what, i);
+				return -EINVAL;
+			}
 		}
 	}
 	memcpy(out, field, n + 1);
@@ -216,11 +227,9 @@ static int decode_planes(const uint8_t *p, struct gralloc_buffer_info *info)
 		struct gralloc_plane_info *out = &info->planes[i];
 
 		if (i >= info->num_planes) {
-			for (int b = 0; b < PLANE_SIZE; b++) {
-				if (pl[b]) {
-					REJECT("[planes]: unused plane %u is not zero", i);
-					return -EINVAL;
-				}
+			if (memcmp(pl, zeros, PLANE_SIZE)) {
+				REJECT("[planes]: unused plane %u is not zero", i);
+				return -EINVAL;
 			}
 			continue;
 		}

@@ -14,6 +14,7 @@
 #include <linux/magic.h>
 
 #include "formats/formats.h"
+#include "gralloc/protected.h"
 #include "gralloc/handle.h"
 #include "gralloc/private.h"
 
@@ -399,6 +400,8 @@ static int import_claim(struct gralloc_device *dev, const char *what, const stru
 	if (ret)
 		return ret;
 	ret = check_fds(what, c, backend->impl->dma_buf, fds, fd_size, &writable);
+	if (!ret && (c->usage & GRALLOC_USAGE_PROTECTED_CONTENT)) /* protected.c */
+		ret = gralloc_protected_check_fds(dev, heap, fds, c->num_fds);
 	if (!ret)
 		ret = check_layout(what, c, format, fd_size, &layout);
 	if (!ret && (c->exact ? c->size != layout.size : c->size > layout.size)) {

@@ -9,4 +9,7 @@
 #define gralloc_log(level, ...) \
 	gralloc_log_message(GRALLOC_LOG_##level, __func__, __LINE__, __VA_ARGS__)
 
+/* Reads GRALLOC_LOG again now (tests that flip it at run time). */
+void gralloc_log_reread(void);
+
 #endif

@@ -37,7 +37,8 @@ static const char default_policy[] =
 	"order cached system\n"
 	"order default system\n"
 	"fallback udmabuf memfd\n"
-	"iommu auto\n";
+	"iommu auto\n"
+	"max-allocation 50%\n";
 
 void policy_init_defaults(struct gralloc_policy *policy)
 {

@@ -104,6 +104,8 @@ struct gralloc_device {
 	 * buffer not yet released: buffers held past destroy keep the
 	 * backends they close their memory with. */
 	_Atomic uint32_t refs;
+	_Atomic bool destroyed;              /* gralloc_device_destroy() ran */
+	struct buffer_pool *pool;
 };
 
 #define GRALLOC_MAX_LOCK_DEPTH 8
@@ -122,6 +124,7 @@ struct gralloc_buffer {
 	/* References: one for the allocation (dropped by free() or device
 	 * destroy), one for each acquire(). */
 	_Atomic uint32_t refs;
+	bool in_live;                    /* in dev->live; changed under dev->lock */
 	struct gralloc_buffer_desc desc; /* desc.name points at name[] */
 	char name[GRALLOC_NAME_MAX];
 	const struct gralloc_format_info *format;
@@ -129,11 +132,18 @@ struct gralloc_buffer {
 	uint32_t num_fds;
 	int fds[GRALLOC_MAX_PLANES]; /* owned */
 	bool writable;               /* fds allow PROT_WRITE mappings */
+	/* Its memory may go to the pool: allocated here, and its fds never
+	 * left the library. Cleared for good by anything that hands them out. */
+	bool pool_ok;
+	bool named;                  /* the dma-buf carries its name */
 	struct gralloc_backend *backend;
 	char heap[GRALLOC_NAME_MAX];
 
 	pthread_mutex_t lock; /* guards the mappings, lock state and user data */
 	void *map[GRALLOC_MAX_PLANES]; /* per fd, made on first lock */
+	bool map_writable;             /* map[0] allows writes */
+	bool mapped;                   /* every fd mapped, lock's checks passed once */
+	uint64_t cpu_ok;               /* with mapped: the CPU usage lock allows */
 	uint32_t lock_depth;
 	uint64_t lock_usage[GRALLOC_MAX_LOCK_DEPTH];
 	struct gralloc_user_data *user_data;
@@ -143,6 +153,12 @@ struct gralloc_buffer {
  * known to dev so that free() accepts it. buf must be fully built (fds,
  * layout, backend, format). */
 int gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf);
+/* Names the dma-buf once (`gralloc ps` shows it); caller holds buf->lock
+ * or is the only one who can reach buf. */
+void gralloc_buffer_name(struct gralloc_buffer *buf);
+/* Its fds leave the library (export, describe, handles, user data): named,
+ * and never recycled. */
+void gralloc_buffer_escape(struct gralloc_buffer *buf);
 /* Drops the allocation reference if dev still holds it; false otherwise. */
 bool gralloc_buffer_drop_alloc_ref(struct gralloc_device *dev, struct gralloc_buffer *buf);
 /* device.c */
@@ -206,7 +222,7 @@ uint64_t gralloc_page_size(void);
 int gralloc_struct_in(void *dst, size_t dst_size, const void *src, size_t v1_size,
 		      const char *what);
 #define DESC_V1_SIZE GRALLOC_V1_SIZE(struct gralloc_buffer_desc, size)
-#define OPTIONS_V1_SIZE GRALLOC_V1_SIZE(struct gralloc_device_options, no_config)
+#define OPTIONS_V1_SIZE GRALLOC_V1_SIZE(struct gralloc_device_options, pool_max_buffers)
 #define IMPORT_V1_SIZE GRALLOC_V1_SIZE(struct gralloc_import_desc, name)
 /* Public entry points copy the caller's descriptor into a full one. */
 static inline int gralloc_desc_in(struct gralloc_buffer_desc *dst,

@@ -24,10 +24,14 @@ void gralloc_copy_name(char *dst, size_t len, const char *src)
 {
 	if (!len)
 		return;
+	size_t n;
+
 	if (!src)
 		src = "";
-	strncpy(dst, src, len - 1);
-	dst[len - 1] = '\0';
+	/* Not strncpy: it pads all of dst, on the allocation path. */
+	n = strnlen(src, len - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 uint64_t gralloc_cpu_sync_flags(uint64_t cpu_usage)

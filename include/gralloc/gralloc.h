@@ -102,6 +102,12 @@ struct gralloc_device_options {
 	const char *display_path;
 	const char *ion_path;     /* default $GRALLOC_ION_PATH or /dev/ion */
 	bool no_config;           /* use built-in defaults only, ignore files and env */
+	/* The recycling pool (freed memory handed out again for the same heap
+	 * and size): at most this many bytes and buffers. 0 = the default,
+	 * 64 MiB and 32 buffers, or $GRALLOC_POOL as "BYTES,BUFFERS";
+	 * UINT64_MAX bytes turns it off. */
+	uint64_t pool_max_bytes;
+	uint32_t pool_max_buffers;
 	GRALLOC_GROWTH_TEST_FIELDS
 };
 
@@ -115,8 +121,9 @@ gralloc_device_create(const struct gralloc_device_options *options);
 GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev);
 
 /* Flags of gralloc_buffer_desc.flags. */
-/* The contents start zeroed even when memory is recycled (fresh memory from
- * every backend is zeroed by the kernel anyway). */
+/* The contents start zeroed even when the memory is recycled from the
+ * device's pool. Without it a recycled buffer holds what this process last
+ * wrote there (fresh memory is zeroed by the kernel anyway). */
 #define GRALLOC_BUFFER_FLAG_ZEROED (UINT32_C(1) << 0)
 
 struct gralloc_buffer_desc {
@@ -181,7 +188,9 @@ GRALLOC_EXPORT int gralloc_buffer_free(struct gralloc_device *dev,
 /* References, as in every refcounted graphics API: acquire adds one and
  * returns buf (NULL stays NULL); release drops one and, at the last one,
  * frees the buffer: user-data destructors run first, then the mappings and
- * fds go. Neither needs the device; any thread may call them. */
+ * fds go. Neither needs the device; any thread may call them. Drop each
+ * acquire() with one release(), and the allocation's reference with
+ * gralloc_buffer_free() (release() also drops it when it is the last). */
 GRALLOC_EXPORT struct gralloc_buffer *gralloc_buffer_acquire(struct gralloc_buffer *buf);
 GRALLOC_EXPORT void gralloc_buffer_release(struct gralloc_buffer *buf);
 
@@ -314,6 +323,23 @@ GRALLOC_EXPORT int gralloc_usage_to_string(uint64_t usage, char *buf, size_t len
  * gets planes, size and modifier; fds are -1 and backend/heap empty. */
 GRALLOC_EXPORT int gralloc_compute_layout(const struct gralloc_buffer_desc *desc,
 					  struct gralloc_buffer_info *info);
+
+/* The recycling pool. Memory of a freed buffer is kept (with its mapping)
+ * and handed out again for the same route and size when its fds never
+ * left the library: never exported, described, serialised, sent, imported
+ * or given user data (a KMS framebuffer, an EGLImage). The pool is per
+ * device, never shared across processes, bounded by
+ * gralloc_device_options.pool_max_*, and emptied by device destroy. */
+struct gralloc_pool_stats {
+	uint64_t buffers, bytes;         /* held now */
+	uint64_t max_buffers, max_bytes; /* bounds */
+	uint64_t hits, misses;           /* allocations served from it, and not */
+	uint64_t reserved[4];
+};
+GRALLOC_EXPORT int gralloc_device_pool_stats(struct gralloc_device *dev,
+					     struct gralloc_pool_stats *out);
+/* Frees pooled memory until at most keep_bytes remain (0: all). */
+GRALLOC_EXPORT int gralloc_device_trim(struct gralloc_device *dev, uint64_t keep_bytes);
 
 /* Introspection for `gralloc info`. */
 struct gralloc_heap_status {
