@@ -4,7 +4,7 @@
 gralloc_install_deps() {
 	local pkgs=(meson ninja-build pkg-config gcc libdrm-dev zlib1g-dev python3 binutils
 		    clang libclang-rt-14-dev libegl-dev libgles-dev libgbm-dev
-		    libegl-mesa0 libgl1-mesa-dri
+		    libegl-mesa0 libgl1-mesa-dri kmscube weston waypipe
 		    qemu-system-x86 busybox-static kmod cpio xz-utils
 		    dpkg-dev debhelper fakeroot
 		    gcc-multilib libdrm-dev:i386 zlib1g-dev:i386 qemu-user)

@@ -1,0 +1,111 @@
+#!/bin/sh
+# waypipe (Debian's, unmodified) forwarding a dma-buf client to Weston, with
+# gralloc's GBM backend in standalone mode. waypipe's GBM device is always
+# /dev/dri/renderD128, where Mesa cannot create a single buffer (dumb
+# buffers are refused on render nodes), so without the module every
+# dma-buf kills the app. Weston runs on the same virtio-gpu card (its
+# kms_swrast renderer can use only that device's own memory, which is what
+# the module allocates there).
+#
+#   waypipe.sh MODULE_DIR
+set -u
+moddir=$1
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../vm/guest/drm-driver.sh"
+
+fail() { echo "not ok 1 - $*"; echo "1..1"; exit 1; }
+
+card=$(drm_card_for virtio_gpu) || {
+    [ "${GRALLOC_VM:-}" = 1 ] && fail "no virtio-gpu card in the guest"
+    echo "no virtio-gpu card: run in the guest rig"; exit 77; }
+for p in weston weston-simple-dmabuf-egl waypipe; do
+    command -v $p >/dev/null || fail "$p missing (scripts/deps.sh installs it)"
+done
+
+kdir=$(sed -n 's/^module tree: \(.*\) (modprobe -d)$/\1/p' /run/gralloc-vm/modload.log 2>/dev/null)
+[ -n "$kdir" ] && modprobe -d "$kdir" evdev 2>/dev/null
+export SYSTEMD_IGNORE_CHROOT=1
+if [ -x /lib/systemd/systemd-udevd ]; then
+    /lib/systemd/systemd-udevd --daemon 2>/dev/null
+    timeout 20 udevadm trigger --subsystem-match=input --action=add 2>/dev/null
+    timeout 30 udevadm settle 2>/dev/null
+fi
+
+# A sanitizer build of the module needs its runtimes loaded first in
+# Debian's (unsanitized) programs.
+preload=$(ldd "$moddir/gralloc_gbm.so" 2>/dev/null | awk '/libasan|libubsan/ && $2 == "=>" {printf "%s ", $3}')
+
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+sock=wayland-wp-$$
+wlog=/tmp/weston-wp-$$.log
+clog=/tmp/waypipe-client-$$.log
+slog=/tmp/waypipe-server-$$.log
+wp=/tmp/waypipe-$$.sock
+env -u GBM_BACKEND timeout -k 5 200 weston --backend=drm-backend.so --drm-device="$card" \
+    --tty=2 --continue-without-input --shell=kiosk-shell.so --socket="$sock" \
+    --idle-time=0 --log="$wlog" &
+wpid=$!
+i=0
+while ! [ -S "$XDG_RUNTIME_DIR/$sock" ]; do
+    if ! kill -0 $wpid 2>/dev/null || [ $i -ge 600 ]; then
+        kill $wpid 2>/dev/null
+        tail -n 30 "$wlog" 2>/dev/null | sed 's/^/# /'
+        fail "Weston did not come up on /dev/dri/$card within 60 s"
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
+echo "# Weston up on /dev/dri/$card after $((i / 10)) s"
+
+export GBM_BACKEND=gralloc GBM_BACKENDS_PATH="$moddir:/usr/lib/x86_64-linux-gnu/gbm"
+export GRALLOC_LOG=info
+[ -n "$preload" ] && export LD_PRELOAD="$preload"
+WAYLAND_DISPLAY=$sock timeout -k 5 110 waypipe --oneshot -s "$wp" client >"$clog" 2>&1 &
+cpid=$!
+i=0
+while ! [ -S "$wp" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+# The app draws with EGL on the card in wrap mode (Mesa's device there).
+timeout -k 5 110 waypipe --oneshot -s "$wp" server -- \
+    weston-simple-dmabuf-egl -d /dev/dri/$card >"$slog" 2>&1 &
+spid=$!
+# Poll (hard limit 60 s of wall time) until waypipe's client side holds
+# gralloc memory, then let the app draw 3 s more.
+named=0
+start=$(date +%s)
+wpc=$cpid
+while [ $(($(date +%s) - start)) -lt 60 ] && [ $named -lt 1 ] && kill -0 $cpid 2>/dev/null; do
+    sleep 0.5
+    wpc=$(pgrep -P $cpid waypipe || echo $cpid)
+    named=$(grep -l '^name:.*gralloc-gbm' /proc/$wpc/fdinfo/* 2>/dev/null | wc -l)
+done
+sleep 3
+app_alive=0; pgrep -f "^weston-simple-dmabuf-egl -d /dev/dri/$card" >/dev/null && app_alive=1
+client_alive=0; kill -0 "$wpc" 2>/dev/null && client_alive=1
+weston_alive=0; pgrep -P $wpid weston >/dev/null 2>&1 && weston_alive=1
+kill $spid $cpid 2>/dev/null
+pkill -P $spid 2>/dev/null; pkill -P $cpid 2>/dev/null
+wait $spid $cpid 2>/dev/null
+kill $wpid 2>/dev/null; pkill -P $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+
+n=0; bad=0
+check() {
+    n=$((n + 1))
+    if [ "$1" = 1 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi
+}
+check $app_alive "weston-simple-dmabuf-egl still running behind waypipe"
+check $client_alive "waypipe client (compositor side, renderD128) still running"
+check $weston_alive "Weston still running"
+grep -q 'renderD128.*standalone mode' "$clog"; r=$?
+check $((r == 0)) "waypipe client: renderD128 in standalone mode"
+grep -q 'gralloc-gbm: bo .* on /dev/dri/renderD128 from' "$clog"; r=$?
+check $((r == 0)) "waypipe client allocated on renderD128 through gralloc"
+check $((named >= 1)) "waypipe client holds $named dma-bufs named gralloc-gbm"
+if [ $bad = 1 ]; then
+    sed 's/^/# waypipe client: /' "$clog" | tail -n 25
+    sed 's/^/# waypipe server: /' "$slog" | tail -n 25
+    tail -n 20 "$wlog" | sed 's/^/# weston: /'
+fi
+echo "1..$n"
+exit $bad
