@@ -120,7 +120,7 @@ static int udmabuf_sync(struct gralloc_backend *base, int fd, bool start, uint64
 
 const struct gralloc_backend_impl gralloc_udmabuf_backend = {
 	.name = "udmabuf",
-	.usage_mask = GRALLOC_USAGE_ALL & ~GRALLOC_USAGE_PROTECTED,
+	.usage_mask = GRALLOC_USAGE_ALL & ~GRALLOC_USAGE_PROTECTED_CONTENT,
 	.uses_heaps = false,
 	.dma_buf = true,
 	.contiguous_ok = false,

@@ -14,7 +14,7 @@ static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
 	const struct gralloc_buffer_desc *d = &buf->desc;
 	int ret;
 
-	if (d->usage & GRALLOC_USAGE_PROTECTED) {
+	if (d->usage & GRALLOC_USAGE_PROTECTED_CONTENT) {
 		gralloc_log(ERROR, "protected buffers cannot be locked for CPU access");
 		return -EPERM;
 	}

@@ -31,10 +31,10 @@ enum {
 	OFF_HEAP = OFF_BACKEND + GRALLOC_NAME_MAX,
 	WIRE_SIZE = OFF_HEAP + GRALLOC_NAME_MAX,
 	/* Android's "numInts": 32-bit words after the header. */
-	WIRE_INTS = (WIRE_SIZE - GRALLOC_HANDLE_HEADER_SIZE) / 4,
+	WIRE_INTS = (WIRE_SIZE - GRALLOC_WIRE_HEADER_SIZE) / 4,
 };
 
-_Static_assert(WIRE_SIZE == GRALLOC_HANDLE_SIZE, "handle.h's size is out of date");
+_Static_assert(WIRE_SIZE == GRALLOC_WIRE_SIZE, "handle.h's size is out of date");
 _Static_assert(WIRE_SIZE % 4 == 0, "the payload must be whole 32-bit words");
 
 #define REJECT(...) gralloc_log(ERROR, "handle rejected " __VA_ARGS__)
@@ -84,7 +84,7 @@ GRALLOC_EXPORT int gralloc_handle_encode(const struct gralloc_buffer_info *info,
 		return -(errno = ENOSPC);
 	}
 	if (info->num_planes < 1 || info->num_planes > GRALLOC_MAX_PLANES ||
-	    info->num_fds < 1 || info->num_fds > GRALLOC_HANDLE_MAX_FDS) {
+	    info->num_fds < 1 || info->num_fds > GRALLOC_WIRE_MAX_FDS) {
 		gralloc_log(ERROR, "%u planes and %u fds cannot be put in a handle",
 			    info->num_planes, info->num_fds);
 		return -(errno = EINVAL);
@@ -92,8 +92,8 @@ GRALLOC_EXPORT int gralloc_handle_encode(const struct gralloc_buffer_info *info,
 	/* Zero first: unused planes, the reserved word and name padding are
 	 * zero on the wire, so equal buffers give equal bytes. */
 	memset(p, 0, WIRE_SIZE);
-	put32(p + OFF_MAGIC, GRALLOC_HANDLE_MAGIC);
-	put32(p + OFF_VERSION, GRALLOC_HANDLE_VERSION);
+	put32(p + OFF_MAGIC, GRALLOC_WIRE_MAGIC);
+	put32(p + OFF_VERSION, GRALLOC_WIRE_VERSION);
 	put32(p + OFF_NUM_FDS, info->num_fds);
 	put32(p + OFF_NUM_INTS, WIRE_INTS);
 	put32(p + OFF_WIDTH, info->width);
@@ -153,27 +153,27 @@ static int decode_header(const uint8_t *p, size_t len, uint32_t *num_fds)
 {
 	uint32_t magic, version, ints;
 
-	if (len < GRALLOC_HANDLE_HEADER_SIZE) {
+	if (len < GRALLOC_WIRE_HEADER_SIZE) {
 		REJECT("[length]: %zu bytes, shorter than the %d-byte header", len,
-		       GRALLOC_HANDLE_HEADER_SIZE);
+		       GRALLOC_WIRE_HEADER_SIZE);
 		return -EINVAL;
 	}
 	magic = get32(p + OFF_MAGIC);
 	version = get32(p + OFF_VERSION);
 	*num_fds = get32(p + OFF_NUM_FDS);
 	ints = get32(p + OFF_NUM_INTS);
-	if (magic != GRALLOC_HANDLE_MAGIC) {
+	if (magic != GRALLOC_WIRE_MAGIC) {
 		REJECT("[magic]: 0x%08x is not a gralloc handle", magic);
 		return -EINVAL;
 	}
-	if (version != GRALLOC_HANDLE_VERSION) {
+	if (version != GRALLOC_WIRE_VERSION) {
 		REJECT("[version]: version %u, this library reads %d", version,
-		       GRALLOC_HANDLE_VERSION);
+		       GRALLOC_WIRE_VERSION);
 		return -EINVAL;
 	}
 	if (ints != WIRE_INTS) {
 		REJECT("[num_ints]: %u, version %d has exactly %d", ints,
-		       GRALLOC_HANDLE_VERSION, WIRE_INTS);
+		       GRALLOC_WIRE_VERSION, WIRE_INTS);
 		return -EINVAL;
 	}
 	/* ints is now a small constant: no overflow in the size. */
@@ -181,8 +181,8 @@ static int decode_header(const uint8_t *p, size_t len, uint32_t *num_fds)
 		REJECT("[length]: %zu bytes, num_ints says %d", len, WIRE_SIZE);
 		return -EINVAL;
 	}
-	if (*num_fds < 1 || *num_fds > GRALLOC_HANDLE_MAX_FDS) {
-		REJECT("[num_fds]: %u, must be 1..%d", *num_fds, GRALLOC_HANDLE_MAX_FDS);
+	if (*num_fds < 1 || *num_fds > GRALLOC_WIRE_MAX_FDS) {
+		REJECT("[num_fds]: %u, must be 1..%d", *num_fds, GRALLOC_WIRE_MAX_FDS);
 		return -EINVAL;
 	}
 	return 0;
@@ -190,7 +190,7 @@ static int decode_header(const uint8_t *p, size_t len, uint32_t *num_fds)
 
 static int decode_planes(const uint8_t *p, struct gralloc_buffer_info *info)
 {
-	bool used[GRALLOC_HANDLE_MAX_FDS] = { false };
+	bool used[GRALLOC_WIRE_MAX_FDS] = { false };
 
 	info->num_planes = get32(p + OFF_NUM_PLANES);
 	if (info->num_planes < 1 || info->num_planes > GRALLOC_MAX_PLANES) {

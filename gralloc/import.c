@@ -190,7 +190,7 @@ static int memory_size(int fd, enum fd_kind kind, uint64_t *size)
 static int check_sizes(const struct gralloc_layout *layout, const int *fds,
 		       const enum fd_kind *kinds, uint32_t num_fds)
 {
-	uint64_t fd_size[GRALLOC_HANDLE_MAX_FDS];
+	uint64_t fd_size[GRALLOC_WIRE_MAX_FDS];
 
 	for (uint32_t i = 0; i < num_fds; i++) {
 		int ret = memory_size(fds[i], kinds[i], &fd_size[i]);
@@ -224,7 +224,7 @@ static int check_sizes(const struct gralloc_layout *layout, const int *fds,
 static int check_fds(const struct gralloc_buffer_info *h, const struct gralloc_backend *backend,
 		     const struct gralloc_layout *layout, const int *fds)
 {
-	enum fd_kind kinds[GRALLOC_HANDLE_MAX_FDS];
+	enum fd_kind kinds[GRALLOC_WIRE_MAX_FDS];
 
 	for (uint32_t i = 0; i < h->num_fds; i++) {
 		enum fd_kind kind;
@@ -257,7 +257,7 @@ static void close_fds(int *fds, uint32_t n)
 static int import(struct gralloc_device *dev, const void *data, size_t len, const int *in_fds,
 		  uint32_t num_fds, struct gralloc_buffer **out)
 {
-	int fds[GRALLOC_HANDLE_MAX_FDS] = { -1, -1, -1, -1 };
+	int fds[GRALLOC_WIRE_MAX_FDS] = { -1, -1, -1, -1 };
 	const struct gralloc_format_info *format;
 	struct gralloc_backend *backend;
 	struct gralloc_buffer_info h;
@@ -266,10 +266,10 @@ static int import(struct gralloc_device *dev, const void *data, size_t len, cons
 	struct gralloc_buffer *buf;
 	int ret;
 
-	_Static_assert(GRALLOC_HANDLE_MAX_FDS == 4, "fds[] initialiser");
+	_Static_assert(GRALLOC_WIRE_MAX_FDS == 4, "fds[] initialiser");
 	/* Counts first: nothing is read through in_fds before this. */
-	if (num_fds > GRALLOC_HANDLE_MAX_FDS || (num_fds && !in_fds)) {
-		REJECT("[num_fds]: %u fds given, at most %d", num_fds, GRALLOC_HANDLE_MAX_FDS);
+	if (num_fds > GRALLOC_WIRE_MAX_FDS || (num_fds && !in_fds)) {
+		REJECT("[num_fds]: %u fds given, at most %d", num_fds, GRALLOC_WIRE_MAX_FDS);
 		return -EINVAL;
 	}
 	ret = gralloc_handle_decode(data, len, &h);

@@ -15,7 +15,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Usage that means "a display engine reads this". */
-#define GRALLOC_USAGE_DISPLAY (GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CURSOR | \
+#define GRALLOC_USAGE_DISPLAY (GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CURSOR_PLANE | \
 			       GRALLOC_USAGE_COMPOSER_OVERLAY | GRALLOC_USAGE_FRONT_BUFFER)
 
 struct gralloc_format_info;

@@ -143,9 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)gralloc_handle_decode(data, size, &info);
 	b = gralloc_handle_import(dev, data, size, fds, n);
 	if (b) {
-		uint8_t again[GRALLOC_HANDLE_SIZE];
-		int out_fds[GRALLOC_HANDLE_MAX_FDS];
-		uint32_t out_n = GRALLOC_HANDLE_MAX_FDS;
+		uint8_t again[GRALLOC_WIRE_SIZE];
+		int out_fds[GRALLOC_WIRE_MAX_FDS];
+		uint32_t out_n = GRALLOC_WIRE_MAX_FDS;
 		int len = gralloc_handle_serialize(b, again, sizeof(again), out_fds, &out_n);
 		void *p;
 

@@ -277,7 +277,7 @@ TEST(missing_cma_falls_back_to_system)
 
 static void check_not_secure_for_others(struct heaps *h)
 {
-	expect_heap(h, GRALLOC_USAGE_PROTECTED, "secure_video", "secure_video");
+	expect_heap(h, GRALLOC_USAGE_PROTECTED_CONTENT, "secure_video", "secure_video");
 	if (test_failed_flag)
 		return;
 	/* And the other way round: ordinary requests never get it. */
@@ -306,7 +306,7 @@ static void check_eperm(struct heaps *h)
 {
 	struct gralloc_buffer_desc d = {
 		.width = 640, .height = 480, .format = DRM_FORMAT_XRGB8888,
-		.usage = GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_SCANOUT, .name = "protected",
+		.usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_SCANOUT, .name = "protected",
 	};
 	struct gralloc_buffer *buf;
 

@@ -413,7 +413,7 @@ TEST(classification)
 	policy_init_defaults(&p);
 	CHECK_EQ(load(&p, "iommu absent"), 0);
 	CHECK(!policy_has_iommu(&p));
-	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_SCANOUT, &why),
+	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_SCANOUT, &why),
 		 CLASS_PROTECTED);
 	CHECK(why && strstr(why, "protected"));
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_SCANOUT, &why), CLASS_CONTIGUOUS);
@@ -421,7 +421,7 @@ TEST(classification)
 		 CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CAMERA_WRITE, &why), CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_VIDEO_DECODER, &why), CLASS_CONTIGUOUS);
-	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CURSOR, &why), CLASS_CONTIGUOUS);
+	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CURSOR_PLANE, &why), CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_COMPOSER_OVERLAY, &why), CLASS_CONTIGUOUS);
 	/* The GPU is not a device that needs contiguous memory. */
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_GPU_TEXTURE, &why), CLASS_UNCACHED);
@@ -727,7 +727,7 @@ TEST(protected_without_secure_heap_fails_closed)
 {
 	struct env v;
 	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_NV12, 1,
-					 GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_VIDEO_DECODER |
+					 GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_VIDEO_DECODER |
 						 GRALLOC_USAGE_SCANOUT, "drm" };
 
 	CHECK(env_init(&v, "iommu absent\n"));
@@ -757,7 +757,7 @@ TEST(protected_uses_only_secure_heaps)
 		env_fini(&v);
 		return;
 	}
-	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_VIDEO_DECODER));
+	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_VIDEO_DECODER));
 	/* Globs expand to the nodes present, sorted. */
 	CHECK_PLAN(&v, "system-secure* secure_audio secure_video "
 		   "udmabuf memfd", "xSFxx");
