@@ -112,8 +112,10 @@ out:
 	return ret;
 }
 
-static int udmabuf_sync(struct gralloc_backend *base, int fd, bool start, uint64_t cpu_usage)
+static int udmabuf_sync(struct gralloc_backend *base, const struct gralloc_buffer *buf, int fd,
+			 bool start, uint64_t cpu_usage)
 {
+	(void)buf;
 	(void)base;
 	return gralloc_dma_buf_sync(fd, start, cpu_usage);
 }

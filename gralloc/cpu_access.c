@@ -57,7 +57,7 @@ static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
 		buf->map_len = buf->layout.size;
 	}
 	if (buf->backend->impl->sync) {
-		ret = buf->backend->impl->sync(buf->backend, buf->fds[0], true, cpu_usage);
+		ret = buf->backend->impl->sync(buf->backend, buf, buf->fds[0], true, cpu_usage);
 		if (ret) {
 			gralloc_log(ERROR, "begin CPU access failed: %s", strerror(-ret));
 			return ret;
@@ -151,7 +151,8 @@ GRALLOC_EXPORT int gralloc_buffer_unlock(struct gralloc_buffer *buf)
 		uint64_t usage = buf->lock_usage[--buf->lock_depth];
 
 		if (buf->backend->impl->sync)
-			ret = buf->backend->impl->sync(buf->backend, buf->fds[0], false, usage);
+			ret = buf->backend->impl->sync(buf->backend, buf, buf->fds[0], false,
+						       usage);
 		if (ret)
 			gralloc_log(ERROR, "end CPU access failed: %s", strerror(-ret));
 	}
