@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs every test: host suites (normal and ASan+UBSan builds), the fuzz run
-# and the real-kernel suite in the QEMU guest. Installs what it needs.
+# and the real-kernel suite in the QEMU guest, with 2D virtio-gpu and with
+# virgl. Installs what it needs.
 # Last line: "N passed, N failed, N skipped". Exit status non-zero on any
 # failure.
 set -u
@@ -46,6 +47,8 @@ fi
 if [ -f build/build.ninja ]; then
 	run_suites fuzz build fuzz
 	results=build/vm-results run_suites vm build vm
+	# Again with virtio-gpu's 3D (virgl): GL, display and transfers differ.
+	results=build/vm-results-virgl run_suites vm-virgl build vm-virgl
 fi
 # The guest suite again, built with ASan+UBSan: the KMS, EGL and handle
 # paths only run there. Mesa's own leaks are suppressed by library name;
@@ -55,6 +58,10 @@ if [ -f build-asan/build.ninja ]; then
 	LSAN_OPTIONS=suppressions=$PWD/tests/lsan-mesa.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	results=build-asan/vm-results run_suites asan-vm build-asan vm
+	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
+	LSAN_OPTIONS=suppressions=$PWD/tests/lsan-mesa.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	results=build-asan/vm-results-virgl run_suites asan-vm-virgl build-asan vm-virgl
 fi
 
 python3 scripts/summarize.py "${logs[@]}"
