@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
@@ -100,35 +102,51 @@ static int check_virgl(int fd, char *why, size_t len)
 	return 0;
 }
 
-/* Opens the render node of the device behind `path`: a card node would make
- * us DRM master if nobody is, and the display's owner needs that. Returns an
- * fd the caller owns, or -errno with why. */
+/* The render node of the DRM device behind `path`, from sysfs: opening a
+ * card node would make us DRM master if nobody is, and the display's owner
+ * needs that. 0 or -errno with why. */
+static int render_node_of(const char *path, char *out, size_t len, char *why, size_t wlen)
+{
+	char dir[96];
+	struct dirent *ent;
+	struct stat st;
+	DIR *d;
+
+	if (stat(path, &st) || !S_ISCHR(st.st_mode)) {
+		snprintf(why, wlen, "%s: %s", path, S_ISCHR(st.st_mode) ? strerror(errno) :
+			 "not a character device");
+		return -ENODEV;
+	}
+	snprintf(dir, sizeof(dir), "/sys/dev/char/%u:%u/device/drm", major(st.st_rdev),
+		 minor(st.st_rdev));
+	d = opendir(dir);
+	out[0] = '\0';
+	while (d && (ent = readdir(d)))
+		if (!strncmp(ent->d_name, "renderD", 7))
+			snprintf(out, len, "/dev/dri/%.32s", ent->d_name);
+	if (d)
+		closedir(d);
+	if (!out[0]) {
+		snprintf(why, wlen, "%s has no render node", path);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/* Opens the render node of the device behind `path` (a card or render
+ * node). Returns an fd the caller owns, or -errno with why. */
 static int open_render_node(const char *path, char *why, size_t len)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	char *render;
-	int rfd, ret;
+	char render[64];
+	int fd, ret = render_node_of(path, render, sizeof(render), why, len);
 
+	if (ret)
+		return ret;
+	fd = open(render, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		snprintf(why, len, "%s: %s", path, strerror(-ret));
+		snprintf(why, len, "%s: %s", render, strerror(-ret));
 		return ret;
-	}
-	if (drmGetNodeTypeFromFd(fd) != DRM_NODE_RENDER) {
-		render = drmGetRenderDeviceNameFromFd(fd);
-		close(fd);
-		if (!render) {
-			snprintf(why, len, "%s has no render node", path);
-			return -ENODEV;
-		}
-		rfd = open(render, O_RDWR | O_CLOEXEC);
-		ret = -errno;
-		if (rfd < 0)
-			snprintf(why, len, "%s: %s", render, strerror(-ret));
-		free(render);
-		if (rfd < 0)
-			return ret;
-		fd = rfd;
 	}
 	ret = check_virgl(fd, why, len);
 	if (ret) {
@@ -232,52 +250,39 @@ static int virgl_status(struct gralloc_backend *base, const char *node, char *wh
 /* Whether the default display is the device at render node `render`. */
 static bool is_default_display(struct gralloc_device *dev, const char *render)
 {
-	char display[256];
-	char *name;
-	bool same;
-	int fd;
+	char display[256], node[64], why[128];
 
 	gralloc_default_display(dev, display, sizeof(display));
-	if (!display[0])
-		return false;
-	fd = open(display, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	name = drmGetRenderDeviceNameFromFd(fd);
-	close(fd);
-	same = name && !strcmp(name, render);
-	free(name);
-	return same;
+	return display[0] && !render_node_of(display, node, sizeof(node), why, sizeof(why)) &&
+	       !strcmp(node, render);
 }
 
-/* The GPU (GL on virgl) and a virgl display read only virgl's own memory:
- * when this machine's GPU is virgl and it refuses foreign dma-bufs, such
- * requests come here. */
+/* A virgl display scans out only virgl's own memory (it imports nothing
+ * foreign), and GL draws into what it shows: display requests go to virgl
+ * resources, as drm-dumb would give them dumb buffers on a 2D display.
+ * GPU usage alone names no device; the EGL consumer does (own_device). */
 static int virgl_must_serve(struct gralloc_backend *base, const struct gralloc_buffer_desc *desc,
 			    char *why, size_t len)
 {
-	const uint64_t gpu = GRALLOC_USAGE_GPU_TEXTURE | GRALLOC_USAGE_GPU_RENDER_TARGET;
 	struct virgl_backend *b = to_virgl(base);
-	bool display = desc->usage & GRALLOC_USAGE_DISPLAY;
 	struct node *nd;
 	int claim = 0;
 
-	if (!(desc->usage & (gpu | GRALLOC_USAGE_DISPLAY)) || !virgl_format(desc->format) ||
+	if (!(desc->usage & GRALLOC_USAGE_DISPLAY) || !virgl_format(desc->format) ||
 	    desc->layer_count != 1)
 		return 0;
 	pthread_mutex_lock(&b->lock);
 	nd = get_node(b, NULL);
-	if (nd && nd->fd >= 0 && (!display || is_default_display(base->dev, nd->path))) {
+	if (nd && nd->fd >= 0 && is_default_display(base->dev, nd->path)) {
 		/* Probed once per device: it allocates and imports a page. */
 		if (nd->imports_foreign < 0)
 			nd->imports_foreign = gralloc_kms_probe_foreign(
 				nd->fd, base->dev, nd->probe_why, sizeof(nd->probe_why));
 		if (nd->imports_foreign == 0) {
 			claim = 1;
-			snprintf(why, len, "%s %s %s: GL there uses only virgl resources",
-				 nd->path, display ? "is the display and the GPU (virgl) and" :
-						     "is the GPU (virgl) and",
-				 nd->probe_why);
+			snprintf(why, len, "display %s is virtio-gpu with 3D (virgl) and %s: "
+				 "virgl resources, which GL draws into and the display shows",
+				 nd->path, nd->probe_why);
 		}
 	}
 	pthread_mutex_unlock(&b->lock);

@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 {
 	const uint64_t cpu = GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN;
 	struct gralloc_buffer_desc gpu_desc = { W, H, DRM_FORMAT_XRGB8888, 1,
-						cpu | GRALLOC_USAGE_GPU_RENDER_TARGET, "bench-virgl" };
+						cpu | GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_GPU_RENDER_TARGET,
+						"bench-virgl" };
 	struct gralloc_buffer_desc heap_desc = { W, H, DRM_FORMAT_XRGB8888, 1, cpu, "bench-heap" };
 	struct gralloc_device *dev = gralloc_device_create(NULL);
 	struct gralloc_buffer *vb = NULL, *hb = NULL;
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
 	}
 	gralloc_buffer_describe(vb, &vi);
 	gralloc_buffer_describe(hb, &hi);
-	printf("# %ux%u: GPU buffer on %s, baseline on %s %s\n", W, H, vi.backend, hi.backend,
+	printf("# %ux%u: display/GPU buffer on %s, baseline on %s %s\n", W, H, vi.backend, hi.backend,
 	       hi.heap);
 	if (strcmp(vi.backend, "virgl")) {
 		printf("not ok - the GPU buffer should be a virgl resource\n");
