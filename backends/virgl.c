@@ -112,9 +112,12 @@ static int render_node_of(const char *path, char *out, size_t len, char *why, si
 	struct stat st;
 	DIR *d;
 
-	if (stat(path, &st) || !S_ISCHR(st.st_mode)) {
-		snprintf(why, wlen, "%s: %s", path, S_ISCHR(st.st_mode) ? strerror(errno) :
-			 "not a character device");
+	if (stat(path, &st)) {
+		snprintf(why, wlen, "%s: %s", path, strerror(errno));
+		return -ENODEV;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		snprintf(why, wlen, "%s is not a character device", path);
 		return -ENODEV;
 	}
 	snprintf(dir, sizeof(dir), "/sys/dev/char/%u:%u/device/drm", major(st.st_rdev),
