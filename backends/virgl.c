@@ -405,7 +405,14 @@ static int virgl_sync(struct gralloc_backend *base, const struct gralloc_buffer 
 	}
 	to_host = !start;
 	pthread_mutex_lock(&b->lock);
-	nd = get_node(b, NULL);
+	/* The device that made it is open already, unless the buffer came
+	 * from another process: then the machine's virgl device. */
+	nd = NULL;
+	for (size_t i = 0; i < b->num_nodes && !nd; i++)
+		if (b->nodes[i].fd >= 0)
+			nd = &b->nodes[i];
+	if (!nd)
+		nd = get_node(b, NULL);
 	if (!nd || nd->fd < 0) {
 		pthread_mutex_unlock(&b->lock);
 		gralloc_log(ERROR, "virgl buffer, but %s", nd ? nd->why : "no virgl device");
