@@ -10,7 +10,8 @@ must be.
 The CPU frame is examples/kms/pattern.h, recomputed here pixel for pixel.
 The GL frame is a flat-shaded cube: every pixel is the clear colour or one
 of the six face colours (no lighting, no multisampling), the cube sits in
-the middle and covers a fair part of the frame. A black frame (the virgl
+the middle and covers a fair part of the frame (at frame 2 it still faces
+the viewer: one face fills most of it). A black frame (the virgl
 failure this guards against: a flip that copies stale guest pages over
 what GL drew) fails both. TAP on stdout; exit 1 on failure. The checks
 run at C speed (bytes.translate, dict lookups on a sample grid): Python
@@ -138,8 +139,6 @@ def check_gl(path):
         bad.append(f'the cube covers {covered} of {seen} sampled pixels (a blank frame?)')
     elif abs((min(xs) + max(xs)) / 2 - w / 2) > w / 8 or abs((min(ys) + max(ys)) / 2 - h / 2) > h / 8:
         bad.append(f'the cube spans x {min(xs)}..{max(xs)}, y {min(ys)}..{max(ys)}: not centred')
-    if sum(1 for n in faces if n > covered // 50) < 2:
-        bad.append(f'face pixel counts {faces}: fewer than two faces visible')
     return w, h, bad, faces
 
 
