@@ -395,6 +395,10 @@ static int virgl_sync(struct gralloc_backend *base, const struct gralloc_buffer 
 	bool to_host;
 	int ret;
 
+	/* A resource is one fd; a caller syncing each fd of a buffer moves
+	 * the data once. */
+	if (fd != buf->fds[0])
+		return gralloc_dma_buf_sync(fd, start, cpu_usage);
 	/* Begin: the host may have drawn since, whatever the CPU does next
 	 * (a partial write would otherwise send stale pages back). End: only
 	 * writes need to go back. */
