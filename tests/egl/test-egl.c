@@ -618,8 +618,10 @@ static void foreign_refused(struct egl_fixture *f)
 {
 	/* CPU usage only: GPU usage would send it to virgl's own memory
 	 * when the GPU is virgl. */
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1,
-					 GRALLOC_USAGE_CPU_WRITE_OFTEN, "egl-foreign" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = GRALLOC_USAGE_CPU_WRITE_OFTEN, .name = "egl-foreign",
+	};
 	struct gralloc_buffer *b;
 	struct gralloc_buffer_info info;
 	struct stat st;

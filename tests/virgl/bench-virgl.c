@@ -53,10 +53,15 @@ static double lock_pair_us(struct gralloc_buffer *b, uint64_t usage, int rounds)
 int main(int argc, char **argv)
 {
 	const uint64_t cpu = GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN;
-	struct gralloc_buffer_desc gpu_desc = { W, H, DRM_FORMAT_XRGB8888, 1,
-						cpu | GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_GPU_RENDER_TARGET,
-						"bench-virgl" };
-	struct gralloc_buffer_desc heap_desc = { W, H, DRM_FORMAT_XRGB8888, 1, cpu, "bench-heap" };
+	struct gralloc_buffer_desc gpu_desc = {
+		.width = W, .height = H, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = cpu | GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_GPU_RENDER_TARGET,
+		.name = "bench-virgl",
+	};
+	struct gralloc_buffer_desc heap_desc = {
+		.width = W, .height = H, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = cpu, .name = "bench-heap",
+	};
 	struct gralloc_device *dev = gralloc_device_create(NULL);
 	struct gralloc_buffer *vb = NULL, *hb = NULL;
 	struct gralloc_buffer_info vi, hi;

@@ -114,7 +114,10 @@ static long cpu_mismatches(struct gralloc_buffer *b)
 static struct gralloc_buffer *allocate(struct gralloc_consumer **cs, size_t n, uint32_t w,
 				       uint32_t h, uint64_t usage)
 {
-	struct gralloc_buffer_desc d = { w, h, DRM_FORMAT_XRGB8888, 1, usage, "virgl-test" };
+	struct gralloc_buffer_desc d = {
+		.width = w, .height = h, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = usage, .name = "virgl-test",
+	};
 	struct gralloc_buffer_info info;
 	struct gralloc_buffer *b = gralloc_buffer_allocate_for(gpu.dev, &d, cs, n);
 
@@ -217,7 +220,10 @@ TEST(vkms_scans_out_gl_frame)
 	h = m.mode.vdisplay;
 	b = allocate(&gpu.consumer, 1, w, h, usage);
 	{
-		struct gralloc_buffer_desc d = { w, h, DRM_FORMAT_XRGB8888, 1, wb_usage, "wb" };
+		struct gralloc_buffer_desc d = {
+			.width = w, .height = h, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+			.usage = wb_usage, .name = "wb",
+		};
 
 		wb = gralloc_buffer_allocate(vdev, &d);
 	}
