@@ -7,6 +7,7 @@ extern const struct gralloc_backend_impl gralloc_dma_heap_backend;
 extern const struct gralloc_backend_impl gralloc_ion_backend;
 extern const struct gralloc_backend_impl gralloc_udmabuf_backend;
 extern const struct gralloc_backend_impl gralloc_memfd_backend;
+extern const struct gralloc_backend_impl gralloc_virgl_backend;
 extern const struct gralloc_backend_impl gralloc_drm_dumb_backend;
 extern const struct gralloc_backend_impl gralloc_foreign_backend;
 
@@ -14,6 +15,8 @@ const struct gralloc_backend_impl *const gralloc_backend_impls[] = {
 	&gralloc_dma_heap_backend,
 	&gralloc_ion_backend,
 	&gralloc_udmabuf_backend,
+	/* Before drm-dumb: on a virgl display its claim comes first. */
+	&gralloc_virgl_backend,
 	&gralloc_drm_dumb_backend,
 	&gralloc_memfd_backend,
 	&gralloc_foreign_backend, /* import only: never a candidate */

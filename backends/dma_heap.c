@@ -150,14 +150,17 @@ static int dma_heap_allocate(struct gralloc_backend *base,
 	return 0;
 }
 
-static int dma_heap_sync(struct gralloc_backend *base, int fd, bool start, uint64_t cpu_usage)
+static int dma_heap_sync(struct gralloc_backend *base, const struct gralloc_buffer *buf, int fd,
+			 bool start, uint64_t cpu_usage)
 {
+	(void)buf;
 	(void)base;
 	return gralloc_dma_buf_sync(fd, start, cpu_usage);
 }
 
 const struct gralloc_backend_impl gralloc_dma_heap_backend = {
 	.name = "dma-heap",
+	.recyclable = true,
 	.usage_mask = GRALLOC_USAGE_ALL,
 	.uses_heaps = true,
 	.dma_buf = true,

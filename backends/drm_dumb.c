@@ -58,13 +58,20 @@ static bool has_connectors(const char *card)
 	return found;
 }
 
-/* The first card node with connectors. */
-static void find_default_display(char *out, size_t len)
+/* The display option (GRALLOC_DISPLAY), else the first card node with
+ * connectors (render-only devices such as vgem have none), found in sysfs
+ * without opening a node. */
+void gralloc_default_display(struct gralloc_device *dev, char *out, size_t len)
 {
 	struct dirent **names = NULL;
-	int n = scandir("/dev/dri", &names, NULL, alphasort);
+	int n;
 
+	if (dev->display_path[0]) {
+		gralloc_copy_name(out, len, dev->display_path);
+		return;
+	}
 	out[0] = '\0';
+	n = scandir("/dev/dri", &names, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
 		char path[300];
 
@@ -88,11 +95,8 @@ static struct display *get_display(struct drm_dumb_backend *b, const char *path,
 	if (!path || !path[0]) {
 		if (!b->default_resolved) {
 			b->default_resolved = true;
-			if (b->base.dev->display_path[0])
-				gralloc_copy_name(b->default_path, sizeof(b->default_path),
-						  b->base.dev->display_path);
-			else
-				find_default_display(b->default_path, sizeof(b->default_path));
+			gralloc_default_display(b->base.dev, b->default_path,
+						sizeof(b->default_path));
 		}
 		path = b->default_path;
 		if (!path[0]) {
@@ -299,8 +303,10 @@ static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_allo
 	return 0;
 }
 
-static int dumb_sync(struct gralloc_backend *base, int fd, bool start, uint64_t cpu_usage)
+static int dumb_sync(struct gralloc_backend *base, const struct gralloc_buffer *buf, int fd,
+			 bool start, uint64_t cpu_usage)
 {
+	(void)buf;
 	(void)base;
 	return gralloc_dma_buf_sync(fd, start, cpu_usage);
 }

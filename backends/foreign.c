@@ -32,9 +32,11 @@ static int foreign_status(struct gralloc_backend *b, const char *node, char *why
 	return -ENOTSUP;
 }
 
-static int foreign_sync(struct gralloc_backend *b, int fd, bool start, uint64_t cpu_usage)
+static int foreign_sync(struct gralloc_backend *b, const struct gralloc_buffer *buf, int fd,
+			bool start, uint64_t cpu_usage)
 {
 	(void)b;
+	(void)buf;
 	return gralloc_dma_buf_sync(fd, start, cpu_usage);
 }
 

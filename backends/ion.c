@@ -419,8 +419,10 @@ static int ion_allocate(struct gralloc_backend *base, const struct gralloc_alloc
  * may predate DMA_BUF_IOCTL_SYNC (4.6), so they get ION_IOC_SYNC through
  * the client at both ends of CPU access, as libdmabufheap's legacy path
  * does: it is a full flush, not direction-aware. */
-static int ion_sync(struct gralloc_backend *base, int fd, bool start, uint64_t cpu_usage)
+static int ion_sync(struct gralloc_backend *base, const struct gralloc_buffer *buf, int fd,
+			 bool start, uint64_t cpu_usage)
 {
+	(void)buf;
 	struct ion_backend *b = to_ion(base);
 	struct ion_fd_data data = { .fd = fd };
 
@@ -431,6 +433,7 @@ static int ion_sync(struct gralloc_backend *base, int fd, bool start, uint64_t c
 
 const struct gralloc_backend_impl gralloc_ion_backend = {
 	.name = "ion",
+	.recyclable = true,
 	.usage_mask = GRALLOC_USAGE_ALL,
 	.uses_heaps = true,
 	.dma_buf = true,

@@ -57,6 +57,7 @@ static int memfd_allocate(struct gralloc_backend *b, const struct gralloc_alloc_
 
 const struct gralloc_backend_impl gralloc_memfd_backend = {
 	.name = "memfd",
+	.recyclable = true,
 	.usage_mask = GRALLOC_USAGE_CPU | GRALLOC_USAGE_LINEAR,
 	.uses_heaps = false,
 	.dma_buf = false,

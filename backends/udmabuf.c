@@ -114,14 +114,17 @@ out:
 	return ret;
 }
 
-static int udmabuf_sync(struct gralloc_backend *base, int fd, bool start, uint64_t cpu_usage)
+static int udmabuf_sync(struct gralloc_backend *base, const struct gralloc_buffer *buf, int fd,
+			 bool start, uint64_t cpu_usage)
 {
+	(void)buf;
 	(void)base;
 	return gralloc_dma_buf_sync(fd, start, cpu_usage);
 }
 
 const struct gralloc_backend_impl gralloc_udmabuf_backend = {
 	.name = "udmabuf",
+	.recyclable = true,
 	.usage_mask = GRALLOC_USAGE_ALL & ~GRALLOC_USAGE_PROTECTED_CONTENT,
 	.uses_heaps = false,
 	.dma_buf = true,

@@ -96,12 +96,11 @@ int gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *b
 	return 0;
 }
 
-/* Backends whose memory the pool may keep: the layout engine's layout
- * over one fd, not the display's own (its layout is the driver's). */
+/* Memory the pool may keep: plain bytes (the backend says so), never
+ * protected content. */
 static bool poolable(const struct gralloc_backend *b, const struct gralloc_buffer_desc *desc)
 {
-	return !b->impl->exports_from_display && !b->impl->import_only &&
-	       !(desc->usage & GRALLOC_USAGE_PROTECTED_CONTENT);
+	return b->impl->recyclable && !(desc->usage & GRALLOC_USAGE_PROTECTED_CONTENT);
 }
 
 /* Recycled memory for route r, if the pool has some; its contents are

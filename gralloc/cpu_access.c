@@ -50,7 +50,7 @@ static int sync_fds(struct gralloc_buffer *buf, bool start, uint64_t cpu_usage)
 	if (!buf->backend->impl->sync)
 		return 0;
 	for (uint32_t i = 0; i < buf->num_fds && !ret; i++)
-		ret = buf->backend->impl->sync(buf->backend, buf->fds[i], start, cpu_usage);
+		ret = buf->backend->impl->sync(buf->backend, buf, buf->fds[i], start, cpu_usage);
 	if (ret)
 		gralloc_log(ERROR, "%s CPU access failed: %s", start ? "begin" : "end",
 			    strerror(-ret));

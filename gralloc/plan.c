@@ -304,19 +304,29 @@ static void demote_others(struct plan *plan)
 }
 
 /* The consumer's own device claims the request, like must_serve() does for
- * the default display. */
+ * the default display: through the first backend that makes memory of that
+ * device (virgl resources on virgl, else dumb buffers). */
 static void plan_own_device(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
 			    const struct plan_options *opts, struct plan *plan)
 {
+	struct gralloc_backend *chosen = NULL;
+	char why[64];
+
 	for (size_t b = 0; b < gralloc_backend_impl_count; b++) {
 		struct gralloc_backend *backend = dev->backends[b];
 
-		if (backend && backend->impl->exports_from_display) {
-			snprintf(plan->exclusive, sizeof(plan->exclusive), "%s",
-				 opts->own_device_why);
-			claim(backend, desc, plan, opts->own_device);
-			return;
+		if (!backend || !backend->impl->exports_from_display)
+			continue;
+		chosen = backend; /* when none can, the last one says why */
+		if (!check_backend(backend, desc, plan, why, sizeof(why)) &&
+		    !backend->impl->status(backend, opts->own_device, why, sizeof(why))) {
+			chosen = backend;
+			break;
 		}
+	}
+	if (chosen) {
+		snprintf(plan->exclusive, sizeof(plan->exclusive), "%s", opts->own_device_why);
+		claim(chosen, desc, plan, opts->own_device);
 	}
 }
 

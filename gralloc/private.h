@@ -60,6 +60,10 @@ struct gralloc_backend_impl {
 	bool contiguous_ok;   /* memory fit for devices without an IOMMU */
 	bool exports_from_display; /* the display device's own memory */
 	bool import_only;     /* wraps memory made elsewhere; never a candidate */
+	/* Plain bytes whose use depends only on their size: the pool may hand
+	 * them to another request of the same size (not a display's dumb
+	 * buffer or a virgl resource, which carry a format and a shape). */
+	bool recyclable;
 	int (*create)(struct gralloc_device *dev, struct gralloc_backend **out);
 	void (*destroy)(struct gralloc_backend *backend);
 	/* 0 if usable (for that heap when uses_heaps), else -errno and a reason. */
@@ -75,9 +79,10 @@ struct gralloc_backend_impl {
 	int (*allocate)(struct gralloc_backend *backend,
 			const struct gralloc_alloc_request *req, int *fd_out);
 	/* Cache maintenance around CPU access; NULL when there is none.
-	 * fd is borrowed. */
-	int (*sync)(struct gralloc_backend *backend, int fd, bool start,
-		    uint64_t cpu_usage);
+	 * buf is the buffer being locked (its lock is held); fd, borrowed,
+	 * is its first plane's dma-buf. */
+	int (*sync)(struct gralloc_backend *backend, const struct gralloc_buffer *buf, int fd,
+		    bool start, uint64_t cpu_usage);
 };
 
 /* Base struct that every backend's state embeds first. */
@@ -209,6 +214,11 @@ static inline int gralloc_align64(uint64_t v, uint64_t align, uint64_t *out)
 {
 	return __builtin_add_overflow(v, align - 1, out) ? -EOVERFLOW : (*out &= ~(align - 1), 0);
 }
+
+/* backends/drm_dumb.c: the display device plain allocations with display
+ * usage are for (GRALLOC_DISPLAY, else the first card with KMS); "" when
+ * there is none. */
+void gralloc_default_display(struct gralloc_device *dev, char *out, size_t len);
 
 /* util.c */
 int gralloc_ioctl(int fd, unsigned long request, void *arg);

@@ -5,8 +5,8 @@ gralloc_install_deps() {
 	local pkgs=(meson ninja-build pkg-config gcc libdrm-dev zlib1g-dev python3 binutils
 		    clang libclang-rt-14-dev libegl-dev libgles-dev libgbm-dev
 		    libegl-mesa0 libgl1-mesa-dri kmscube weston waypipe
-		    qemu-system-x86 busybox-static kmod cpio xz-utils
-		    dpkg-dev debhelper fakeroot
+		    qemu-system-x86 qemu-system-gui busybox-static kmod cpio xz-utils
+		    dpkg-dev debhelper fakeroot valgrind
 		    gcc-multilib libdrm-dev:i386 zlib1g-dev:i386 qemu-user)
 	# The i386 build of the host suites (cross/i386-linux-gnu.ini) needs
 	# Debian's i386 packages next to the native ones.

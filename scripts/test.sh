@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs every test: host suites (normal, i386 and ASan+UBSan builds), the fuzz
-# run, the Debian package build and the real-kernel suite in the QEMU guest.
+# run, the Debian package build, and the real-kernel suite in the QEMU guest
+# with 2D virtio-gpu and with virgl (normal and ASan+UBSan builds).
 # Installs what it needs.
 # Last line: "N passed, N failed, N skipped". Exit status non-zero on any
 # failure.
@@ -60,6 +61,8 @@ if [ -f build/build.ninja ]; then
 	run_suites fuzz build fuzz
 	run_suites package build package
 	results=build/vm-results run_suites vm build vm
+	# Again with virtio-gpu's 3D (virgl): GL, display and transfers differ.
+	results=build/vm-results-virgl run_suites vm-virgl build vm-virgl
 fi
 # The guest suite again, built with ASan+UBSan: the KMS, EGL and handle
 # paths only run there. Mesa's own leaks are suppressed by library name;
@@ -69,6 +72,10 @@ if [ -f build-asan/build.ninja ]; then
 	LSAN_OPTIONS=suppressions=$PWD/tests/lsan-mesa.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	results=build-asan/vm-results run_suites asan-vm build-asan vm
+	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
+	LSAN_OPTIONS=suppressions=$PWD/tests/lsan-mesa.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	results=build-asan/vm-results-virgl run_suites asan-vm-virgl build-asan vm-virgl
 fi
 
 # Release builds compile without warnings (-Werror) with gcc -O3 and with

@@ -28,7 +28,8 @@ struct gralloc_egl {
 	EGLDisplay dpy; /* borrowed */
 	char driver[64];
 	char device[256];   /* "" when unknown */
-	bool imports_foreign;
+	bool imports_foreign; /* from gralloc_egl_probe_foreign() */
+	bool maps_dumb;       /* the driver maps buffers with MAP_DUMB */
 	bool has_modifiers; /* EGL_EXT_image_dma_buf_import_modifiers */
 	bool has_yuv_hints; /* part of EGL_EXT_image_dma_buf_import itself */
 	char why[256];      /* the placement constraint, for the consumer */
@@ -71,6 +72,10 @@ const struct egl_format *gralloc_egl_find_format(const struct gralloc_egl *egl, 
 /* 0 when the driver can map the dma-buf `fd` (borrowed), else -errno with
  * the reason logged. Only meaningful when !egl->imports_foreign. */
 int gralloc_egl_check_own_memory(struct gralloc_egl *egl, int fd);
+
+/* egl_foreign.c: sets imports_foreign, maps_dumb and why by importing a
+ * page of foreign memory. Needs driver, device and create_image set. */
+void gralloc_egl_probe_foreign(struct gralloc_egl *egl);
 
 /* egl_probe.c: the fourcc as four printable characters ("NV12"). */
 void gralloc_egl_format_name(uint32_t format, char out[8]);

@@ -49,14 +49,6 @@ static bool has_extension(const char *list, const char *name)
 	return false;
 }
 
-/* Software rasterisers on a KMS device (Mesa's kms_swrast) map every
- * buffer with DRM_IOCTL_MODE_MAP_DUMB; the kernel refuses that for
- * imported objects, so they can use only their own device's memory. */
-static bool driver_maps_dumb(const char *driver)
-{
-	return !strcmp(driver, "kms_swrast") || !strcmp(driver, "swrast");
-}
-
 static void query_driver(struct gralloc_egl *egl, const char *exts)
 {
 	const char *(*get_name)(EGLDisplay);
@@ -252,17 +244,12 @@ GRALLOC_EXPORT struct gralloc_egl *gralloc_egl_create(EGLDisplay dpy, const char
 		return NULL;
 	}
 
-	egl->imports_foreign = !driver_maps_dumb(egl->driver);
+	gralloc_egl_probe_foreign(egl);
 	/* Opened now rather than on the first image, so that a caller's fd
 	 * accounting does not see it appear later; failure only means
 	 * images will be refused with the reason. */
 	if (!egl->imports_foreign && egl->device[0])
 		open_device(egl);
-	if (!egl->imports_foreign)
-		snprintf(egl->why, sizeof(egl->why),
-			 "EGL driver %.32s maps buffers with DRM_IOCTL_MODE_MAP_DUMB, which fails "
-			 "on imported dma-bufs: only memory of %.100s will do",
-			 egl->driver, egl->device[0] ? egl->device : "its own (unknown) device");
 	return egl;
 }
 
@@ -343,8 +330,9 @@ int gralloc_egl_check_own_memory(struct gralloc_egl *egl, int fd)
 			    strerror(-drm_fd));
 		return drm_fd;
 	}
-	/* The driver's own path: PRIME import, then MAP_DUMB. The handle is
-	 * on our private description, so closing it touches nobody else's. */
+	/* The driver's own path: PRIME import, then MAP_DUMB for a driver
+	 * that maps that way. The handle is on our private description, so
+	 * closing it touches nobody else's. */
 	if (drmPrimeFDToHandle(drm_fd, fd, &map.handle)) {
 		ret = -errno;
 		pthread_mutex_unlock(&egl->lock);
@@ -352,7 +340,7 @@ int gralloc_egl_check_own_memory(struct gralloc_egl *egl, int fd)
 			    "use it", egl->device, strerror(-ret), egl->driver);
 		return -ENOTSUP;
 	}
-	ret = drmIoctl(drm_fd, DRM_IOCTL_MODE_MAP_DUMB, &map) ? -errno : 0;
+	ret = egl->maps_dumb && drmIoctl(drm_fd, DRM_IOCTL_MODE_MAP_DUMB, &map) ? -errno : 0;
 	close_args.handle = map.handle;
 	drmIoctl(drm_fd, DRM_IOCTL_GEM_CLOSE, &close_args);
 	pthread_mutex_unlock(&egl->lock);

@@ -22,6 +22,15 @@ static inline bool in_guest(void)
 	return getenv("GRALLOC_VM") != NULL;
 }
 
+/* The rig's GPU mode (tests/vm/vm.py --gpu): virtio-gpu with 3D (virgl),
+ * whose EGL driver is virgl rather than kms_swrast. */
+static inline bool vm_gpu_virgl(void)
+{
+	const char *gpu = getenv("GRALLOC_VM_GPU");
+
+	return gpu && !strcmp(gpu, "virgl");
+}
+
 /* Asks the rig's host side for a QEMU screendump of what the display shows
  * (tests/vm/vm.py, ScreendumpRelay) and loads it as packed RGB. Returns the
  * pixels (free() them) or NULL with a message; *w and *h get the size. */

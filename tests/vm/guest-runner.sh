@@ -10,7 +10,7 @@ mode=$1
 OUT=${GRALLOC_VM_OUT:?not set}
 # job.env is written by vm.py on the host (already shell-quoted).
 . "$OUT/job.env"
-export GRALLOC_VM GRALLOC_VM_OUT GRALLOC_VM_MONITOR
+export GRALLOC_VM GRALLOC_VM_OUT GRALLOC_VM_MONITOR GRALLOC_VM_GPU
 for v in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
     eval "[ -n \"\${$v+x}\" ]" && export "$v"
 done

@@ -26,6 +26,7 @@ import os
 import re
 import shlex
 import socket
+import struct
 import shutil
 import signal
 import subprocess
@@ -338,7 +339,31 @@ def monitor_path(out):
     return os.path.join(tmp, 'monitor.sock'), tmp
 
 
-def qemu_command(cache, out, mode, monitor, interactive):
+# The guest's GPU.  '2d': plain virtio-gpu, the guest copies every frame.
+# 'virgl': virtio-gpu with 3D; QEMU renders the guest's GL with its own
+# software GL context.  egl-headless opens whatever rendernode= names, and
+# Mesa's GBM falls back to llvmpipe on a node that is no DRM device, so no
+# host GPU or X server is needed.  Debian's QEMU has the GL device in
+# qemu-system-gui (hw-display-virtio-gpu-gl).
+GPU_MODES = {
+    '2d': ['-device', 'virtio-gpu-pci'],
+    'virgl': ['-display', 'egl-headless,rendernode=/dev/null', '-device', 'virtio-gpu-gl-pci'],
+}
+GPU_PACKAGES = {'virgl': ('/usr/lib/x86_64-linux-gnu/qemu/hw-display-virtio-gpu-gl.so', 'qemu-system-gui')}
+
+
+def check_gpu(gpu):
+    need = GPU_PACKAGES.get(gpu)
+    if need and not os.path.exists(need[0]):
+        raise VmError(f'--gpu {gpu} needs {need[0]} (apt-get install {need[1]}; scripts/deps.sh installs it)')
+
+
+def vnc_path(monitor):
+    """The VNC socket sits beside the monitor's (both fit sun_path)."""
+    return os.path.join(os.path.dirname(monitor), 'vnc.sock')
+
+
+def qemu_command(cache, out, mode, monitor, interactive, gpu='2d'):
     append = ['console=ttyS0', 'panic=-1', f'gvm_mode={mode}', f'gvm_runner={GUEST_RUNNER}',
               # fbdev emulation puts fbcon on virtio-gpu and vkms: it costs CPU
               # under TCG, holds the CRTCs before tests do, and its damage
@@ -353,10 +378,13 @@ def qemu_command(cache, out, mode, monitor, interactive):
     cmd = ['qemu-system-x86_64', '-accel', 'tcg', '-m', '2048', '-smp', '2',
            '-nographic', '-no-reboot', '-vga', 'none', '-nic', 'none', '-parallel', 'none',
            '-kernel', cache.vmlinuz, '-initrd', cache.initramfs(), '-append', ' '.join(append),
-           '-device', 'virtio-gpu-pci',
+           *GPU_MODES[gpu],
            '-virtfs', 'local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap',
            '-virtfs', f'local,path={out},mount_tag=out,security_model=none,multidevs=remap',
-           '-monitor', f'unix:{monitor},server,nowait']
+           '-monitor', f'unix:{monitor},server,nowait',
+           # QEMU 7.2's screendump answers "no surface" while a GL scanout is
+           # active; its VNC server still reads the frame back.
+           '-vnc', f'unix:{vnc_path(monitor)}']
     if interactive:
         cmd += ['-serial', 'mon:stdio']
     else:
@@ -367,9 +395,10 @@ def qemu_command(cache, out, mode, monitor, interactive):
 SANITIZER_ENV = ('ASAN_OPTIONS', 'LSAN_OPTIONS', 'UBSAN_OPTIONS')
 
 
-def write_job_env(out, monitor, test_timeout=120, cwd=None):
+def write_job_env(out, monitor, test_timeout=120, cwd=None, gpu='2d'):
     env = {
         'GRALLOC_VM': '1',
+        'GRALLOC_VM_GPU': gpu,
         'GRALLOC_VM_OUT': GUEST_OUT,
         'GRALLOC_VM_MONITOR': monitor,
         'GVM_TEST_TIMEOUT': str(test_timeout),
@@ -522,9 +551,19 @@ class ScreendumpRelay:
             sock.connect(self.monitor)
             self._until_prompt(sock)
             sock.sendall(f'screendump {path}\n'.encode())
-            self._until_prompt(sock)
-        if not os.path.exists(path):
-            raise OSError(f'QEMU wrote no {path}')
+            answer = self._until_prompt(sock)
+        if os.path.exists(path):
+            return
+        # A GL scanout (virgl) has no 2D surface for screendump; the VNC
+        # server reads the GL frame back.
+        try:
+            width, height, pixels = vnc_grab(vnc_path(self.monitor))
+        except OSError as e:
+            raise OSError(f'screendump: {answer.strip() or "no file"}; VNC: {e}') from e
+        with open(path + '.tmp', 'wb') as f:
+            f.write(b'P6\n%d %d\n255\n' % (width, height))
+            f.write(pixels)
+        os.replace(path + '.tmp', path)
 
     @staticmethod
     def _until_prompt(sock):
@@ -534,10 +573,75 @@ class ScreendumpRelay:
             if not chunk:
                 raise OSError('monitor closed')
             buf += chunk
+        return buf[:-len(b'(qemu) ')].decode(errors='replace').split('\n', 1)[-1]
 
 
-def boot(cache, out, mode, monitor, timeout, boot_timeout, verbose=False, tail=None):
-    cmd = qemu_command(cache, out, mode, monitor, interactive=False)
+def _recv_exact(sock, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise OSError('VNC server closed the connection')
+        buf += chunk
+    return bytes(buf)
+
+
+def vnc_grab(path):
+    """One full frame from QEMU's VNC server over RFB 3.8 (security 'None',
+    raw encoding, 32 bpp little-endian XRGB).  Returns (width, height, RGB
+    bytes)."""
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(path)
+        if not _recv_exact(s, 12).startswith(b'RFB 003.'):
+            raise OSError('not an RFB server')
+        s.sendall(b'RFB 003.008\n')
+        types = _recv_exact(s, _recv_exact(s, 1)[0])
+        if 1 not in types:
+            raise OSError(f'VNC offers no security type None ({list(types)})')
+        s.sendall(b'\x01')
+        if struct.unpack('>I', _recv_exact(s, 4))[0] != 0:
+            raise OSError('VNC security handshake failed')
+        s.sendall(b'\x01')  # ClientInit: shared
+        width, height = struct.unpack('>HH', _recv_exact(s, 4))
+        _recv_exact(s, 16)  # the server's pixel format: replaced below
+        _recv_exact(s, struct.unpack('>I', _recv_exact(s, 4))[0])  # desktop name
+        # SetPixelFormat: 32 bpp, depth 24, little endian, true colour,
+        # 8 bits per channel at shifts 16 (R), 8 (G), 0 (B).
+        s.sendall(struct.pack('>B3xBBBBHHHBBB3x', 0, 32, 24, 0, 1, 255, 255, 255, 16, 8, 0))
+        s.sendall(struct.pack('>BxHi', 2, 1, 0))  # SetEncodings: raw only
+        s.sendall(struct.pack('>BBHHHH', 3, 0, 0, 0, width, height))  # full update
+        frame = bytearray(width * height * 3)
+        covered = 0
+        while covered < width * height:
+            msg = _recv_exact(s, 1)[0]
+            if msg == 2:  # Bell
+                continue
+            if msg == 3:  # ServerCutText
+                _recv_exact(s, 3)
+                _recv_exact(s, struct.unpack('>I', _recv_exact(s, 4))[0])
+                continue
+            if msg != 0:
+                raise OSError(f'unexpected VNC message {msg}')
+            _recv_exact(s, 1)
+            for _ in range(struct.unpack('>H', _recv_exact(s, 2))[0]):
+                x, y, w, h, enc = struct.unpack('>HHHHi', _recv_exact(s, 12))
+                if enc != 0:
+                    raise OSError(f'VNC sent encoding {enc}, asked for raw')
+                data = _recv_exact(s, w * h * 4)
+                for row in range(h):
+                    src = data[row * w * 4:(row + 1) * w * 4]
+                    rgb = bytearray(w * 3)
+                    rgb[0::3], rgb[1::3], rgb[2::3] = src[2::4], src[1::4], src[0::4]
+                    off = ((y + row) * width + x) * 3
+                    frame[off:off + w * 3] = rgb
+                covered += w * h
+        return width, height, bytes(frame)
+
+
+def boot(cache, out, mode, monitor, timeout, boot_timeout, verbose=False, tail=None, gpu='2d'):
+    cmd = qemu_command(cache, out, mode, monitor, interactive=False, gpu=gpu)
     ticks = [ScreendumpRelay(out, monitor)]
     if verbose:
         ticks.append(Tail(os.path.join(out, 'console.log'), sys.stderr))
@@ -548,14 +652,15 @@ def boot(cache, out, mode, monitor, timeout, boot_timeout, verbose=False, tail=N
         state = g.wait(t0 + timeout, t0 + min(boot_timeout, timeout),
                        on_tick=lambda: [t() for t in ticks])
         rc = g.proc.returncode
-    log(f'guest {mode}: {time.monotonic() - t0:.1f} s, {state}, qemu exit {rc}')
+    log(f'guest {mode} ({gpu}): {time.monotonic() - t0:.1f} s, {state}, qemu exit {rc}')
     return state, rc
 
 
 def remove_monitor(monitor, montmp):
-    # QEMU leaves its socket behind; a stale one would only confuse.
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(monitor)
+    # QEMU leaves its sockets behind; a stale one would only confuse.
+    for sock in (monitor, vnc_path(monitor)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(sock)
     if montmp:
         shutil.rmtree(montmp, ignore_errors=True)
 
@@ -740,10 +845,11 @@ def cmd_run(args):
         for name, exe, a in tests:
             f.write(f'{name}\t{exe}\t{a}\n')
     monitor, montmp = monitor_path(out)
-    write_job_env(out, monitor, test_timeout=args.test_timeout, cwd='/tmp')
+    write_job_env(out, monitor, test_timeout=args.test_timeout, cwd='/tmp', gpu=args.gpu)
     retried = None
     try:
-        state, rc = boot(cache, out, 'run', monitor, args.timeout, args.boot_timeout, verbose=args.verbose)
+        state, rc = boot(cache, out, 'run', monitor, args.timeout, args.boot_timeout, verbose=args.verbose,
+                         gpu=args.gpu)
         if not os.path.exists(os.path.join(out, 'runner-started')):
             # The kernel died before any test ran (seen once in ~40 boots:
             # an int3 Oops in early boot under TCG).  No result is lost by
@@ -754,7 +860,7 @@ def cmd_run(args):
             log(f'guest never reached the test runner ({state}); booting once more, '
                 f'first console kept in {retried}')
             state, rc = boot(cache, out, 'run', monitor, args.timeout, args.boot_timeout,
-                             verbose=args.verbose)
+                             verbose=args.verbose, gpu=args.gpu)
     finally:
         remove_monitor(monitor, montmp)
     results = collect(out, tests, state, rc, args.timeout)
@@ -790,10 +896,10 @@ def cmd_exec(args):
         with open(os.path.join(out, 'exec.sh'), 'w') as f:
             f.write('exec ' + shlex.join(args.command) + '\n')
         monitor, montmp = monitor_path(out)
-        write_job_env(out, monitor)
+        write_job_env(out, monitor, gpu=args.gpu)
         try:
             state, _ = boot(cache, out, 'exec', monitor, args.timeout, args.boot_timeout, verbose=args.verbose,
-                            tail=Tail(os.path.join(out, 'exec.out'), sys.stdout))
+                            tail=Tail(os.path.join(out, 'exec.out'), sys.stdout), gpu=args.gpu)
         finally:
             remove_monitor(monitor, montmp)
         for p in kernel_log_problems(out):
@@ -818,10 +924,11 @@ def cmd_shell(args):
     cache = prepare(quiet_if_ready=True) if args.prepare else require_ready()
     out = prepare_out_dir(args.out) if args.out else tempfile.mkdtemp(prefix='gralloc-vm-shell-')
     monitor, montmp = monitor_path(out)
-    write_job_env(out, monitor)
+    write_job_env(out, monitor, gpu=args.gpu)
     log(f'results share: {out} (guest: {GUEST_OUT}); monitor: {monitor}; quit with exit or Ctrl-A X')
     try:
-        with Guest(qemu_command(cache, out, 'shell', monitor, interactive=True), out, interactive=True) as g:
+        with Guest(qemu_command(cache, out, 'shell', monitor, interactive=True, gpu=args.gpu), out,
+                   interactive=True) as g:
             # Ctrl-C belongs to the guest shell, not to vm.py.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
@@ -841,7 +948,13 @@ def main(argv=None):
     p = sub.add_parser('prepare', help='install, download, build and cache the guest (idempotent)')
     p.set_defaults(func=cmd_prepare)
 
+    def gpu_option(p):
+        p.add_argument('--gpu', choices=sorted(GPU_MODES), default=os.environ.get('GRALLOC_VM_GPU', '2d'),
+                       help='virtio-gpu without 3D (2d, the default) or with it (virgl); '
+                            'the guest sees it as GRALLOC_VM_GPU')
+
     def common(p, default_timeout):
+        gpu_option(p)
         p.add_argument('--prepare', action='store_true', help='run prepare first (cheap when cached)')
         p.add_argument('--timeout', type=float, default=default_timeout,
                        help=f'hard limit for the whole guest in seconds (default {default_timeout})')
@@ -869,6 +982,7 @@ def main(argv=None):
     p.add_argument('--out', help='directory shared writable with the guest')
     p.add_argument('--prepare', action='store_true', help='run prepare first')
     p.add_argument('--timeout', type=float, default=0, help='kill the guest after this many seconds (default: never)')
+    gpu_option(p)
     p.set_defaults(func=cmd_shell)
 
     args = ap.parse_args(argv)
@@ -877,6 +991,10 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _raise_on_signal)
     signal.signal(signal.SIGHUP, _raise_on_signal)
     try:
+        if getattr(args, 'gpu', None) not in (None, *GPU_MODES):
+            raise VmError(f'GRALLOC_VM_GPU={args.gpu!r}: expected one of {", ".join(sorted(GPU_MODES))}')
+        if getattr(args, 'gpu', None):
+            check_gpu(args.gpu)
         return args.func(args)
     except VmError as e:
         print(f'vm.py: error: {e}', file=sys.stderr)
