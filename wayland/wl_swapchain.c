@@ -407,8 +407,15 @@ GRALLOC_EXPORT int gralloc_wl_swapchain_present(struct gralloc_wl_swapchain *sc,
 	b->acquired = false;
 	b->busy = true;
 	b->presented = ++sc->frame;
-	if (wl_display_flush(sc->wl->display) < 0 && errno != EAGAIN)
-		return wl_connection_error(sc->wl) ?: -errno;
+	if (wl_display_flush(sc->wl->display) < 0 && errno != EAGAIN) {
+		int err = errno;
+		int ret = wl_connection_error(sc->wl);
+
+		if (ret)
+			return ret;
+		gralloc_log(ERROR, "compositor connection lost: %s", strerror(err));
+		return err == ECONNRESET ? -EPIPE : -err;
+	}
 	return 0;
 }
 
