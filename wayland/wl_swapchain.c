@@ -239,7 +239,12 @@ static int add_buffer(struct gralloc_wl_swapchain *sc, struct gralloc_wl_buffer 
 		b->buf = cpu ? gralloc_buffer_allocate_for(sc->wl->dev, &d, &cpu, 1) : NULL;
 		gralloc_consumer_destroy(cpu);
 	} else {
-		b->buf = gralloc_buffer_allocate_for(sc->wl->dev, &d, &sc->plan.consumer, 1);
+		struct gralloc_consumer *all[GRALLOC_MAX_CONSUMERS] = { sc->plan.consumer };
+
+		for (size_t i = 0; i < sc->desc.num_consumers; i++)
+			all[i + 1] = sc->desc.consumers[i];
+		b->buf = gralloc_buffer_allocate_for(sc->wl->dev, &d, all,
+						     1 + sc->desc.num_consumers);
 	}
 	if (!b->buf) {
 		ret = -errno;
@@ -276,9 +281,12 @@ gralloc_wl_swapchain_create(struct gralloc_wl *wl, struct wl_surface *surface,
 
 	if (!wl || !surface || !desc || !desc->width || !desc->height || !desc->format ||
 	    desc->width > INT32_MAX || desc->height > INT32_MAX ||
-	    (desc->count && (desc->count < 2 || desc->count > MAX_BUFFERS))) {
-		gralloc_log(ERROR, "swapchain needs wl, a surface, a size, a format and 2..%d "
-			    "buffers", MAX_BUFFERS);
+	    (desc->count && (desc->count < 2 || desc->count > MAX_BUFFERS)) ||
+	    desc->num_consumers >= GRALLOC_MAX_CONSUMERS ||
+	    (desc->num_consumers && !desc->consumers)) {
+		gralloc_log(ERROR, "swapchain needs wl, a surface, a size, a format, 2..%d "
+			    "buffers and at most %d consumers of its own", MAX_BUFFERS,
+			    GRALLOC_MAX_CONSUMERS - 1);
 		errno = EINVAL;
 		return NULL;
 	}

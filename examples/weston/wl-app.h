@@ -21,6 +21,7 @@ struct app_options {
 	unsigned buffers;      /* --buffers N (2..4) */
 	unsigned timeout_ms;   /* --timeout S: per frame, default 10 s */
 	bool scanout;          /* --scanout: ask for direct scanout (SCANOUT usage) */
+	bool expect_scanout;   /* --expect-scanout: --check fails unless scanned out directly */
 	uint32_t width, height; /* --size WxH: not the window's size (composited) */
 };
 
@@ -54,6 +55,11 @@ struct app {
  * `format` drawn with `usage`. 0 or -errno with a message on stderr. */
 int app_init(struct app *a, int argc, char **argv, const char *title, uint32_t format,
 	     uint64_t usage, const char *extra_usage);
+/* The same in two steps, for clients that need the compositor's device
+ * (from app->gwl) before they can say who else uses the buffers. */
+int app_connect(struct app *a, int argc, char **argv, const char *title, const char *extra_usage);
+int app_window(struct app *a, const char *title, uint32_t format, uint64_t usage,
+	       struct gralloc_consumer *const *consumers, size_t num_consumers);
 void app_finish(struct app *a);
 /* Waits for the previous frame's callback and acquires a buffer. */
 int app_begin(struct app *a, struct gralloc_wl_buffer **b);
@@ -61,6 +67,9 @@ int app_begin(struct app *a, struct gralloc_wl_buffer **b);
 int app_end(struct app *a, struct gralloc_wl_buffer *b);
 /* Waits until every presented frame has its presentation feedback. */
 int app_drain(struct app *a);
+/* What expect() returns for a pixel the check must not compare. */
+#define APP_DONT_CARE 0x01000000u
+
 /* Reads the compositor's screen back (its primary plane, as root) and
  * compares each pixel with expect(x, y) (XRGB8888) within `tolerance` per
  * channel; prints the verdict, the scanout state, writes --output.

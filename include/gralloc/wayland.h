@@ -99,6 +99,11 @@ struct gralloc_wl_swapchain_desc {
 	uint32_t count; /* 2..4 buffers; 0 means 3 */
 	uint32_t flags; /* GRALLOC_WL_* */
 	const char *name;
+	/* The client's own consumers of the buffers besides the compositor
+	 * (the EGL display it renders with, ...); borrowed, must outlive the
+	 * swapchain. At most GRALLOC_MAX_CONSUMERS - 1. */
+	struct gralloc_consumer *const *consumers;
+	size_t num_consumers;
 };
 
 /* A swapchain for `surface` (borrowed; must outlive it). With version 4
