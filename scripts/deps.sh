@@ -5,7 +5,8 @@ gralloc_install_deps() {
 	local pkgs=(meson ninja-build pkg-config gcc libdrm-dev python3 binutils
 		    clang libclang-rt-14-dev libegl-dev libgles-dev libgbm-dev
 		    libegl-mesa0 libgl1-mesa-dri
-		    qemu-system-x86 busybox-static kmod cpio xz-utils)
+		    qemu-system-x86 busybox-static kmod cpio xz-utils
+		    libwayland-dev wayland-protocols weston udev)
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -55,12 +55,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lock: %s\n", gralloc_last_error());
 			goto out;
 		}
-		pattern_fill(px, info.planes[0].stride, info.width, info.height, frame);
-		if (shm)
-			for (uint32_t y = 0; y < info.height; y++)
-				for (uint32_t x = 0; x < info.width; x++)
-					((uint32_t *)((char *)px + (size_t)y *
-						      info.planes[0].stride))[x] |= 0xff000000u;
+		/* Opaque alpha in the same pass: X formats ignore it, A formats
+		 * (wl_shm) need it, and both paths then cost the same. */
+		for (uint32_t y = 0; y < info.height; y++) {
+			uint32_t *row = (uint32_t *)((char *)px + (size_t)y * info.planes[0].stride);
+
+			for (uint32_t x = 0; x < info.width; x++)
+				row[x] = pattern_pixel(x, y, frame, info.width, info.height) |
+					 0xff000000u;
+		}
 		gralloc_buffer_unlock(gralloc_wl_buffer_get(b));
 		if (frame == 0)
 			printf("# first buffer: %s memory%s%s, %s, modifier %s\n", info.backend,
