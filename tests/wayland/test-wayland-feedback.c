@@ -571,6 +571,7 @@ TEST(thousand_buffer_cycles_leak_no_fds)
 int main(int argc, char **argv)
 {
 	(void)argc;
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	compositor_path = getenv("GRALLOC_TEST_COMPOSITOR");
 	if (!compositor_path)
 		compositor_path = TEST_COMPOSITOR_PATH;

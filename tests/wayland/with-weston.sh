@@ -62,9 +62,17 @@ done
 weston_pid=$(pgrep -P $wpid weston || echo $wpid)
 echo "# Weston up on /dev/dri/$card ($driver) after $((i / 10)) s, pid $weston_pid"
 
+# The runner gives a test 120 s: the command gets what Weston's start left,
+# and runs in the background so a TERM from the runner still stops Weston.
+left=$((110 - i / 10))
+[ $left -lt 30 ] && left=30
+trap 'kill $cpid $wpid $weston_pid 2>/dev/null; exit 124' TERM INT
 WAYLAND_DISPLAY=$sock GRALLOC_WAYLAND_DEVICE=/dev/dri/$card WESTON_PID=$weston_pid \
-WESTON_CARD=/dev/dri/$card timeout -k 5 100 "$@"
+WESTON_CARD=/dev/dri/$card timeout -k 5 $left "$@" &
+cpid=$!
+wait $cpid
 rc=$?
+trap - TERM INT
 
 alive=1
 kill -0 "$weston_pid" 2>/dev/null || alive=0
