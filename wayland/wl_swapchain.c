@@ -417,8 +417,12 @@ GRALLOC_EXPORT int gralloc_wl_swapchain_present(struct gralloc_wl_swapchain *sc,
 	b->presented = ++sc->frame;
 	if (wl_display_flush(sc->wl->display) < 0 && errno != EAGAIN) {
 		int err = errno;
-		int ret = wl_connection_error(sc->wl);
+		int ret;
 
+		/* A compositor that posts a protocol error closes the socket: the
+		 * error event may still be unread, and says more than EPIPE. */
+		wl_wait(sc->wl, 0);
+		ret = wl_connection_error(sc->wl);
 		if (ret)
 			return ret;
 		gralloc_log(ERROR, "compositor connection lost: %s", strerror(err));

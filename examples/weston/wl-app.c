@@ -234,6 +234,8 @@ int app_connect(struct app *a, int argc, char **argv, const char *title, const c
 	struct gralloc_wl_options wo = { 0 };
 
 	memset(a, 0, sizeof(*a));
+	/* Progress lines must survive a kill when stdout is a file. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse(a, argc, argv)) {
 		print_usage(argv[0], extra_usage);
 		return -EINVAL;

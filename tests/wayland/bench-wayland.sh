@@ -14,7 +14,7 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$WESTON_PID/stat"; }
 
 run() {
     before=$(ticks)
-    out=$("$bin" --frames "$frames" --stats "$@") || { echo "$out"; echo "client failed"; exit 1; }
+    out=$("$bin" --frames "$frames" --timeout 30 --stats "$@") || { echo "$out"; echo "client failed"; exit 1; }
     after=$(ticks)
     echo "$out" | sed 's/^/#   /'
     stats=$(echo "$out" | sed -n 's/^stats: //p')

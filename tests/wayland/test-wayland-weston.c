@@ -212,8 +212,23 @@ int main(int argc, char **argv)
 
 	/* Progress must survive a timeout kill. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 3 && !strcmp(argv[1], "--cycles"))
-		cycles = atoi(argv[2]) > 0 ? atoi(argv[2]) : cycles;
+	/* --cycles [N] runs only the cycles, --goes-away only the kill: one
+	 * Weston each keeps every guest test inside the runner's limit. */
+	if (argc >= 2) {
+		bool want_cycles = !strcmp(argv[1], "--cycles");
+		int n = 0;
+
+		if (!want_cycles && strcmp(argv[1], "--goes-away")) {
+			fprintf(stderr, "usage: %s [--cycles [N] | --goes-away]\n", argv[0]);
+			return 2;
+		}
+		if (want_cycles && argc == 3 && atoi(argv[2]) > 0)
+			cycles = atoi(argv[2]);
+		for (int i = 0; i < test_count; i++)
+			if ((strstr(test_cases[i].name, "cycles") != NULL) == want_cycles)
+				test_cases[n++] = test_cases[i];
+		test_count = n;
+	}
 
 	if (!pid || !getenv("WAYLAND_DISPLAY")) {
 		printf("1..0 # SKIP needs Weston: run through tests/wayland/with-weston.sh\n");
