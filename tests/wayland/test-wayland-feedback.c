@@ -113,12 +113,16 @@ static bool comp_start(struct comp *c, const char *const *args, bool connect_gra
 		execv(compositor_path, (char *const *)argv);
 		_exit(127);
 	}
-	/* The first start reads the binary over 9p: allow 30 s. */
-	for (int i = 0; i < 600 && access(path, F_OK); i++)
-		usleep(50 * 1000);
-	c->display = wl_display_connect(c->sock);
+	/* The first start reads the binary over 9p, and a loaded build
+	 * machine slows the guest several-fold: allow 60 s. */
+	for (int i = 0; i < 1200 && !c->display; i++) {
+		if (access(path, F_OK) == 0)
+			c->display = wl_display_connect(c->sock);
+		if (!c->display)
+			usleep(50 * 1000);
+	}
 	if (!c->display) {
-		FAIL_MSG("test compositor %s did not come up in 30 s", compositor_path);
+		FAIL_MSG("test compositor %s did not come up in 60 s", compositor_path);
 		return false;
 	}
 	c->registry = wl_display_get_registry(c->display);
