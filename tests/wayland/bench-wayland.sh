@@ -22,9 +22,11 @@ run() {
 }
 
 echo "# gralloc swapchain (dma-buf, --scanout):"
-d=$(run --scanout) || exit 1
+d=$(run --scanout) || { echo "$d"; exit 1; }
+echo "$d"
 echo "# wl_shm:"
-s=$(run --shm) || exit 1
+s=$(run --shm) || { echo "$s"; exit 1; }
+echo "$s"
 hz=$(getconf CLK_TCK)
 echo "$d" | tail -n 1 | sed 's/^/# dmabuf: /'
 echo "$s" | tail -n 1 | sed 's/^/# shm:    /'

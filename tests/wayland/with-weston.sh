@@ -6,7 +6,9 @@
 #
 # DRIVER is the DRM driver Weston runs on (vkms, virtio_gpu). The command
 # gets WAYLAND_DISPLAY, GRALLOC_WAYLAND_DEVICE (Weston's card: it sends no
-# dma-buf feedback), WESTON_PID and WESTON_CARD. Every wait has a hard
+# dma-buf feedback), WESTON_PID and WESTON_CARD. WESTON_CLIENT_LIMIT
+# (default 110 s, counting Weston's start) bounds the command so that a test
+# fits the runner's 120 s; raise it for long runs by hand. Every wait has a hard
 # limit: the guest must never hang on a compositor that did not come up.
 #
 # The guest has no udev, so Weston would find no input devices and, with
@@ -64,7 +66,7 @@ echo "# Weston up on /dev/dri/$card ($driver) after $((i / 10)) s, pid $weston_p
 
 # The runner gives a test 120 s: the command gets what Weston's start left,
 # and runs in the background so a TERM from the runner still stops Weston.
-left=$((110 - i / 10))
+left=$((${WESTON_CLIENT_LIMIT:-110} - i / 10))
 [ $left -lt 30 ] && left=30
 trap 'kill $cpid $wpid $weston_pid 2>/dev/null; exit 124' TERM INT
 WAYLAND_DISPLAY=$sock GRALLOC_WAYLAND_DEVICE=/dev/dri/$card WESTON_PID=$weston_pid \
