@@ -11,6 +11,7 @@
 #include <linux/dma-heap.h>
 
 #include "gralloc/private.h"
+#include "gralloc/protected.h"
 
 #define MAX_OPEN_HEAPS 16
 
@@ -68,6 +69,16 @@ static int dma_heap_status(struct gralloc_backend *base, const char *node, char 
 		snprintf(why, len, "%s is not a character device", path);
 		return -ENODEV;
 	}
+	/* Allocation opens it read-only: what this user may do, not what
+	 * exists, decides whether explain offers it. */
+	if (access(path, R_OK) < 0) {
+		int err = errno;
+
+		snprintf(why, len, "%s: %s%s", path, strerror(err),
+			 err == EACCES ? ": this user may not allocate from it (a udev rule "
+					 "can grant a group read access: see docs/permissions.md)" : "");
+		return -err;
+	}
 	return 0;
 }
 
@@ -91,7 +102,8 @@ static int heap_fd(struct dma_heap_backend *b, const char *node, bool *owned)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fd = -errno;
-		gralloc_log(INFO, "open %s: %s", path, strerror(errno));
+		gralloc_log(INFO, "open %s: %s%s", path, strerror(errno),
+			    fd == -EACCES ? " (see docs/permissions.md)" : "");
 		goto out;
 	}
 	if (b->num_open == MAX_OPEN_HEAPS) {
@@ -125,6 +137,15 @@ static int dma_heap_allocate(struct gralloc_backend *base,
 		close(heap);
 	if (ret < 0)
 		return ret;
+	/* A node can be a second name of an ordinary heap: the kernel's
+	 * exporter name is what decides. */
+	if (req->desc->usage & GRALLOC_USAGE_PROTECTED_CONTENT) {
+		ret = gralloc_protected_check_node(base->dev, req->heap_node, (int)data.fd);
+		if (ret) {
+			close((int)data.fd);
+			return ret;
+		}
+	}
 	*fd_out = (int)data.fd;
 	return 0;
 }

@@ -41,17 +41,24 @@ static struct drm_dumb_backend *to_dumb(struct gralloc_backend *b)
 	return (struct drm_dumb_backend *)b;
 }
 
-static bool has_kms(int fd)
+/* A card with connectors lists them in sysfs as cardN-<connector>;
+ * render-only devices such as vgem list none. Read there, not by opening
+ * the node: an open would make this process DRM master for a moment. */
+static bool has_connectors(const char *card)
 {
-	drmModeResPtr res = drmModeGetResources(fd);
-	bool ok = res && res->count_crtcs > 0 && res->count_connectors > 0;
+	DIR *dir = opendir("/sys/class/drm");
+	struct dirent *ent;
+	size_t n = strlen(card);
+	bool found = false;
 
-	drmModeFreeResources(res);
-	return ok;
+	while (dir && !found && (ent = readdir(dir)))
+		found = !strncmp(ent->d_name, card, n) && ent->d_name[n] == '-';
+	if (dir)
+		closedir(dir);
+	return found;
 }
 
-/* The first card node with CRTCs and connectors (render-only devices such
- * as vgem have none). */
+/* The first card node with connectors. */
 static void find_default_display(char *out, size_t len)
 {
 	struct dirent **names = NULL;
@@ -60,16 +67,11 @@ static void find_default_display(char *out, size_t len)
 	out[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		char path[300];
-		int fd;
 
-		if (!out[0] && !strncmp(names[i]->d_name, "card", 4)) {
-			snprintf(path, sizeof(path), "/dev/dri/%s", names[i]->d_name);
-			fd = open(path, O_RDWR | O_CLOEXEC);
-			if (fd >= 0 && has_kms(fd))
-				gralloc_copy_name(out, len, path);
-			if (fd >= 0)
-				close(fd);
-		}
+		snprintf(path, sizeof(path), "/dev/dri/%s", names[i]->d_name);
+		if (!out[0] && !strncmp(names[i]->d_name, "card", 4) &&
+		    has_connectors(names[i]->d_name))
+			gralloc_copy_name(out, len, path);
 		free(names[i]);
 	}
 	free(names);
@@ -105,9 +107,10 @@ static struct display *get_display(struct drm_dumb_backend *b, const char *path,
 		*err = -ENOSPC;
 		return NULL;
 	}
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	/* Kept open for dumb buffers (a card node ioctl), never as master. */
+	fd = gralloc_drm_open_card(path);
 	if (fd < 0) {
-		*err = -errno;
+		*err = fd;
 		return NULL;
 	}
 	d = &b->displays[b->num_displays++];
@@ -159,13 +162,21 @@ static void dumb_destroy(struct gralloc_backend *base)
  * display): drm-dumb has no heaps, and a consumer names its device. */
 static int dumb_status(struct gralloc_backend *base, const char *node, char *why, size_t len)
 {
+	const char *dev_path = base->dev->display_path;
 	int fd = display_fd(to_dumb(base), node);
 
+	if (fd == -ENODEV && !(node && node[0]) && !dev_path[0]) {
+		snprintf(why, len, "no KMS device in /dev/dri (no card node with connectors): "
+			 "set GRALLOC_DISPLAY");
+		return fd;
+	}
 	if (fd < 0) {
-		snprintf(why, len, "no display device (%s: %s)%s",
-			 node && node[0] ? node :
-			 base->dev->display_path[0] ? base->dev->display_path : "no KMS device in /dev/dri",
-			 strerror(-fd), node && node[0] ? "" : ": set GRALLOC_DISPLAY");
+		const char *path = node && node[0] ? node : dev_path[0] ? dev_path :
+			to_dumb(base)->default_path;
+
+		snprintf(why, len, "display %s: %s%s", path, strerror(-fd),
+			 fd == -EACCES ? ": this user may not open it (usually group 'video'; "
+					 "see docs/permissions.md)" : "");
 		return fd;
 	}
 	return 0;
@@ -182,7 +193,9 @@ static int dumb_must_serve(struct gralloc_backend *base, const struct gralloc_bu
 		return 0;
 	pthread_mutex_lock(&b->lock);
 	d = get_display(b, NULL, &err);
-	/* Probed once per display: it allocates and imports a page. */
+	/* Probed once per display (it allocates and imports a buffer) and
+	 * only a definite answer is kept: a transient failure (ENOMEM) is
+	 * asked again next time, never remembered as "cannot import". */
 	if (d && d->imports_foreign < 0)
 		d->imports_foreign = gralloc_kms_probe_foreign(d->fd, base->dev, d->probe_why,
 							       sizeof(d->probe_why));
@@ -194,39 +207,96 @@ static int dumb_must_serve(struct gralloc_backend *base, const struct gralloc_bu
 	return imports == 0;
 }
 
+static int create_dumb(int fd, uint32_t pitch, uint64_t bytes, struct drm_mode_create_dumb *c)
+{
+	uint64_t rows = bytes / pitch + (bytes % pitch != 0);
+
+	if (rows > UINT32_MAX)
+		return -EOVERFLOW;
+	/* 32 bpp where the row allows it: some drivers align pitches per
+	 * pixel size, and scanout formats are mostly 32-bit. */
+	*c = (struct drm_mode_create_dumb){
+		.bpp = pitch % 4 ? 8 : 32,
+		.width = pitch % 4 ? pitch : pitch / 4,
+		.height = (uint32_t)rows,
+	};
+	return gralloc_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, c);
+}
+
+/* 0 or -errno: a handle the kernel would not close is a leak to report. */
+static int close_handle(int fd, uint32_t handle)
+{
+	struct drm_gem_close args = { .handle = handle };
+
+	if (drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &args)) {
+		int err = errno;
+
+		gralloc_log(ERROR, "GEM_CLOSE of dumb handle %u failed: %s", handle,
+			    strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+/* The driver chooses the pitch and the size: the layout becomes the one
+ * the memory really has (every plane at the driver's pitch), and the size
+ * the one the dma-buf really has. */
 static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_alloc_request *req,
 			 int *fd_out)
 {
 	struct drm_dumb_backend *b = to_dumb(base);
-	uint32_t stride = req->layout->planes[0].stride;
-	struct drm_mode_create_dumb create = { 0 };
-	struct drm_gem_close close_args = { 0 };
-	int fd = display_fd(b, req->heap_node), ret;
+	struct gralloc_layout *l = req->layout;
+	uint32_t layers = req->desc->layer_count ? req->desc->layer_count : 1;
+	struct drm_mode_create_dumb create;
+	struct gralloc_layout out;
+	uint32_t pitch = 0;
+	uint64_t used;
+	int fd = display_fd(b, req->heap_node), ret, closed;
 
 	if (fd < 0)
 		return fd;
-	/* Our layout, not the driver's: ask for a 32 bpp surface whose rows
-	 * are our stride and whose rows cover our whole size. */
-	create.bpp = 32;
-	create.width = stride / 4;
-	create.height = (uint32_t)((req->size + stride - 1) / stride);
-	ret = gralloc_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &create);
+	for (uint32_t p = 0; p < l->num_planes; p++)
+		if (l->planes[p].stride > pitch)
+			pitch = l->planes[p].stride;
+	ret = gralloc_layout_pitched(l, layers, pitch, &out, &used);
+	if (!ret)
+		ret = create_dumb(fd, pitch, used, &create);
 	if (ret)
 		return ret;
-	if (create.pitch != stride || create.size < req->size) {
-		gralloc_log(ERROR, "dumb buffer pitch %u size %llu does not fit layout "
-			    "stride %u size %llu", create.pitch,
-			    (unsigned long long)create.size, stride,
-			    (unsigned long long)req->size);
-		ret = -EINVAL;
-	} else {
-		ret = drmPrimeHandleToFD(fd, create.handle, DRM_CLOEXEC | DRM_RDWR, fd_out) ?
-			      -errno : 0;
+	/* A larger pitch than asked means more rows of memory: ask again
+	 * for what that layout needs. */
+	if (create.pitch != pitch) {
+		uint32_t got = create.pitch;
+
+		ret = gralloc_layout_pitched(l, layers, got, &out, &used);
+		if (!ret && create.size < used) {
+			close_handle(fd, create.handle);
+			ret = create_dumb(fd, got, used, &create);
+			if (!ret && (create.pitch != got || create.size < used)) {
+				gralloc_log(ERROR, "dumb buffer pitch %u size %llu, layout needs "
+					    "pitch %u size %llu", create.pitch,
+					    (unsigned long long)create.size, got,
+					    (unsigned long long)used);
+				close_handle(fd, create.handle);
+				return -EINVAL;
+			}
+		}
+		if (ret)
+			return ret;
 	}
+	ret = drmPrimeHandleToFD(fd, create.handle, DRM_CLOEXEC | DRM_RDWR, fd_out) ? -errno : 0;
 	/* The dma-buf keeps the object alive; the handle is not needed. */
-	close_args.handle = create.handle;
-	drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &close_args);
-	return ret;
+	closed = close_handle(fd, create.handle);
+	if (!ret && closed) {
+		close(*fd_out);
+		ret = closed;
+	}
+	if (ret)
+		return ret;
+	out.size = create.size;
+	out.fd_size[0] = create.size;
+	*l = out;
+	return 0;
 }
 
 static int dumb_sync(struct gralloc_backend *base, int fd, bool start, uint64_t cpu_usage)

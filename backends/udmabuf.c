@@ -55,7 +55,9 @@ static int udmabuf_status(struct gralloc_backend *base, const char *node, char *
 	if (access(path, R_OK | W_OK) < 0) {
 		int err = errno;
 
-		snprintf(why, len, "%s: %s", path, strerror(err));
+		snprintf(why, len, "%s: %s%s", path, strerror(err),
+			 err == EACCES ? ": this user may not use it (the uaccess udev tag "
+					 "grants it to the seat's user: see docs/permissions.md)" : "");
 		return -err;
 	}
 	return 0;
@@ -120,7 +122,7 @@ static int udmabuf_sync(struct gralloc_backend *base, int fd, bool start, uint64
 
 const struct gralloc_backend_impl gralloc_udmabuf_backend = {
 	.name = "udmabuf",
-	.usage_mask = GRALLOC_USAGE_ALL & ~GRALLOC_USAGE_PROTECTED,
+	.usage_mask = GRALLOC_USAGE_ALL & ~GRALLOC_USAGE_PROTECTED_CONTENT,
 	.uses_heaps = false,
 	.dma_buf = true,
 	.contiguous_ok = false,

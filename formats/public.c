@@ -88,7 +88,7 @@ static const struct {
 	{ 5, DRM_FORMAT_ARGB8888 },           /* BGRA_8888 */
 	{ 0x11, DRM_FORMAT_NV21 },            /* YCRCB_420_SP */
 	{ 0x16, DRM_FORMAT_ABGR16161616F },   /* RGBA_FP16 */
-	{ 0x21, DRM_FORMAT_R8 },              /* BLOB */
+	{ 0x21, GRALLOC_FORMAT_BLOB },        /* BLOB: width = bytes, height = 1 */
 	{ 0x23, DRM_FORMAT_NV12 },            /* YCBCR_420_888 */
 	{ 0x2b, DRM_FORMAT_ABGR2101010 },     /* RGBA_1010102 */
 	{ 0x36, DRM_FORMAT_P010 },            /* YCBCR_P010 */

@@ -64,14 +64,27 @@ const struct gralloc_format_info gralloc_format_table[] = {
 	PACKED422(VYUY, 4),
 	PACKED422(Y210, 8),
 	{ DRM_FORMAT_AYUV, "AYUV", 1, { 4 }, { 1 }, 1, 1, true, true, -1, -1, 0, 0 },
+	/* Bytes, not pixels: layout.c lays it out by size. */
+	{ GRALLOC_FORMAT_BLOB, "BLOB", 1, { 1 }, { 1 }, 1, 1, false, false, -1, -1, 0, 0 },
 };
 
 const size_t gralloc_format_table_size = ARRAY_SIZE(gralloc_format_table);
 
+/* Programs use one or two formats over and over: the last one found
+ * answers without a walk of the table. */
+static const struct gralloc_format_info *_Atomic last_found;
+
 const struct gralloc_format_info *gralloc_format_find(uint32_t fourcc)
 {
-	for (size_t i = 0; i < gralloc_format_table_size; i++)
-		if (gralloc_format_table[i].fourcc == fourcc)
+	const struct gralloc_format_info *f = last_found;
+
+	if (f && f->fourcc == fourcc)
+		return f;
+	for (size_t i = 0; i < gralloc_format_table_size; i++) {
+		if (gralloc_format_table[i].fourcc == fourcc) {
+			last_found = &gralloc_format_table[i];
 			return &gralloc_format_table[i];
+		}
+	}
 	return NULL;
 }

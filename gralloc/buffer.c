@@ -12,47 +12,137 @@
 #include <linux/dma-buf.h>
 
 #include "formats/formats.h"
+#include "gralloc/pool.h"
 #include "gralloc/routes.h"
 
-/* The kernel shows this in /sys/kernel/debug/dma_buf/bufinfo and fdinfo,
- * which is how leaks are traced back to their owner. Best effort: older
- * kernels lack the ioctl, and a name is never worth failing over. */
-static void name_dma_buf(int fd, const struct gralloc_buffer *buf)
+/* Appends src to *p, never past end - 1. */
+static void put_str(char **p, const char *end, const char *src)
 {
-	char name[DMA_BUF_NAME_LEN];
+	while (*src && *p < end - 1)
+		*(*p)++ = *src++;
+}
 
-	/* DMA_BUF_NAME_LEN is 32: the caller's name is cut to what fits. */
-	snprintf(name, sizeof(name), "%s %ux%u %.*s", buf->format->name, buf->desc.width,
-		 buf->desc.height, (int)(sizeof(name) / 2), buf->name);
-	if (ioctl(fd, DMA_BUF_SET_NAME_B, name) < 0)
+static void put_uint(char **p, const char *end, uint32_t v)
+{
+	char digits[10];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 10);
+	while (n && *p < end - 1)
+		*(*p)++ = digits[--n];
+}
+
+/* The kernel shows this in /sys/kernel/debug/dma_buf/bufinfo and fdinfo,
+ * which is how leaks are traced back to their owner (`gralloc ps`). Done
+ * once, when the fd first leaves the library or the caller gave a name:
+ * not on every allocation, where it cost more than the rest of the call.
+ * Best effort: older kernels lack the ioctl, and a name is never worth
+ * failing over. */
+void gralloc_buffer_name(struct gralloc_buffer *buf)
+{
+	char name[DMA_BUF_NAME_LEN], *p = name;
+	const char *end = name + sizeof(name);
+
+	if (buf->named || !buf->backend->impl->dma_buf || buf->backend->impl->import_only)
+		return;
+	buf->named = true;
+	/* "<format> <w>x<h> <name>", cut to the kernel's 32 bytes. */
+	put_str(&p, end, buf->format->name);
+	put_str(&p, end, " ");
+	put_uint(&p, end, buf->desc.width);
+	put_str(&p, end, "x");
+	put_uint(&p, end, buf->desc.height);
+	if (buf->name[0]) {
+		put_str(&p, end, " ");
+		put_str(&p, end, buf->name);
+	}
+	*p = '\0';
+	if (ioctl(buf->fds[0], DMA_BUF_SET_NAME_B, name) < 0)
 		gralloc_log(INFO, "DMA_BUF_SET_NAME failed: %s", strerror(errno));
 }
 
-void gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf)
+/* Its fds are leaving the library: name them, and the memory can never be
+ * recycled (someone else may still use it). */
+void gralloc_buffer_escape(struct gralloc_buffer *buf)
 {
-	pthread_mutex_init(&buf->lock, NULL);
-	pthread_mutex_lock(&dev->lock);
-	buf->id = dev->next_id++;
-	buf->next = dev->buffers;
-	dev->buffers = buf;
-	pthread_mutex_unlock(&dev->lock);
+	pthread_mutex_lock(&buf->lock);
+	buf->pool_ok = false;
+	gralloc_buffer_name(buf);
+	pthread_mutex_unlock(&buf->lock);
 }
 
-/* Unlinks buf if the device owns it; false for unknown or freed buffers. */
-static bool device_remove(struct gralloc_device *dev, struct gralloc_buffer *buf)
+int gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
-	bool found = false;
+	int ret;
 
+	pthread_mutex_init(&buf->lock, NULL);
+	buf->refs = 1;
 	pthread_mutex_lock(&dev->lock);
-	for (struct gralloc_buffer **p = &dev->buffers; *p; p = &(*p)->next) {
-		if (*p == buf) {
-			*p = buf->next;
-			found = true;
-			break;
-		}
+	ret = live_set_add(dev->live, buf);
+	if (!ret) {
+		buf->id = dev->next_id++;
+		buf->in_live = true;
 	}
 	pthread_mutex_unlock(&dev->lock);
-	return found;
+	if (ret) {
+		pthread_mutex_destroy(&buf->lock);
+		gralloc_log(ERROR, "out of memory registering a buffer");
+		return ret;
+	}
+	buf->dev = dev;
+	gralloc_device_ref(dev);
+	return 0;
+}
+
+/* Backends whose memory the pool may keep: the layout engine's layout
+ * over one fd, not the display's own (its layout is the driver's). */
+static bool poolable(const struct gralloc_backend *b, const struct gralloc_buffer_desc *desc)
+{
+	return !b->impl->exports_from_display && !b->impl->import_only &&
+	       !(desc->usage & GRALLOC_USAGE_PROTECTED_CONTENT);
+}
+
+/* Recycled memory for route r, if the pool has some; its contents are
+ * whatever this process left there, unless the caller asked for zeros. */
+static int take_pooled(struct gralloc_buffer *buf, const struct route *r)
+{
+	struct pool_memory mem;
+	bool want_write = buf->desc.usage & GRALLOC_USAGE_CPU_WRITE;
+
+	if (!poolable(r->backend, &buf->desc) ||
+	    !pool_take(buf->dev->pool, r->backend, r->heap, buf->layout.size, &mem))
+		return -ENOENT;
+	if (mem.map && want_write && !mem.map_writable) {
+		munmap(mem.map, (size_t)buf->layout.size);
+		mem.map = NULL;
+	}
+	if (buf->desc.flags & GRALLOC_BUFFER_FLAG_ZEROED) {
+		void *m = mem.map && mem.map_writable ? mem.map :
+			  mmap(NULL, (size_t)buf->layout.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       mem.fd, 0);
+
+		if (m == MAP_FAILED) {
+			close(mem.fd);
+			if (mem.map)
+				munmap(mem.map, (size_t)buf->layout.size);
+			return -ENOENT;
+		}
+		gralloc_dma_buf_sync(mem.fd, true, GRALLOC_USAGE_CPU_WRITE_OFTEN);
+		memset(m, 0, (size_t)buf->layout.size);
+		gralloc_dma_buf_sync(mem.fd, false, GRALLOC_USAGE_CPU_WRITE_OFTEN);
+		if (m != mem.map) {
+			if (mem.map)
+				munmap(mem.map, (size_t)buf->layout.size);
+			mem.map = m;
+			mem.map_writable = true;
+		}
+	}
+	buf->fds[0] = mem.fd;
+	buf->map[0] = mem.map;
+	buf->map_writable = mem.map_writable;
+	return 0;
 }
 
 static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
@@ -61,15 +151,27 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 
 	for (uint32_t i = 0; i < routes->count; i++) {
 		const struct route *r = &routes->r[i];
+
+		if (!take_pooled(buf, r)) {
+			buf->backend = r->backend;
+			buf->layout.fd_size[0] = buf->layout.size;
+			buf->num_fds = 1;
+			buf->writable = true;
+			buf->pool_ok = true;
+			gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
+			return 0;
+		}
+		struct gralloc_layout layout = buf->layout;
 		struct gralloc_alloc_request req = {
 			.desc = &buf->desc,
 			.heap_name = r->heap[0] ? r->heap : NULL,
 			.heap_node = r->node[0] ? r->node : NULL,
 			.size = buf->layout.size,
-			.layout = &buf->layout,
+			.layout = &layout,
 		};
 		int fd = -1;
 
+		layout.fd_size[0] = layout.size;
 		ret = r->backend->impl->allocate(r->backend, &req, &fd);
 		if (ret) {
 			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
@@ -78,15 +180,23 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 			continue;
 		}
 		buf->backend = r->backend;
+		buf->layout = layout;
 		buf->fds[0] = fd;
 		buf->num_fds = 1;
+		buf->writable = true;
+		buf->pool_ok = poolable(r->backend, &buf->desc);
 		gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
+		gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
+			    buf->format->name, buf->desc.width, buf->desc.height,
+			    (unsigned long long)buf->layout.size, r->backend->impl->name,
+			    r->heap[0] ? " heap " : "", r->heap, i + 1, routes->count);
 		return 0;
 	}
 	if (!routes->count)
-		gralloc_log(ERROR, "no backend can serve this request (%s%s): see "
+		gralloc_log(ERROR, "no backend can serve this request (%s%s): %.300s; see "
 			    "`gralloc explain`", policy_class_names[routes->cls],
-			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "");
+			    routes->cls == CLASS_PROTECTED ? ", no usable secure heap" : "",
+			    routes->why);
 	else
 		gralloc_log(ERROR, "every candidate failed, the last with %s", strerror(-ret));
 	return ret;
@@ -99,6 +209,9 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 	struct routes routes;
 	bool hit = routes_lookup(dev, buf->desc.usage, &routes);
 	int ret;
+
+	gralloc_log(DEBUG, "usage 0x%llx: %s routes", (unsigned long long)buf->desc.usage,
+		    hit ? "cached" : "planning new");
 
 	if (!hit) {
 		ret = routes_build(dev, &buf->desc, &routes);
@@ -152,21 +265,29 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 	ret = gralloc_desc_validate(desc, &buf->format);
 	if (ret)
 		goto fail;
-	buf->dev = dev;
+	buf->dev = dev; /* for the pool; registration makes it official */
 	buf->desc = *desc;
 	buf->desc.layer_count = desc->layer_count ? desc->layer_count : 1;
 	gralloc_copy_name(buf->name, sizeof(buf->name), desc->name);
 	buf->desc.name = buf->name;
 	ret = gralloc_layout_compute_min(&buf->desc, buf->format, min_align, &buf->layout);
+	if (!ret) /* limits.c: every backend, before any memory is asked for */
+		ret = policy_limit_check(dev->policy, buf->layout.size, NULL, 0);
 	if (ret)
 		goto fail;
 
 	ret = opts ? allocate_planned(dev, buf, opts) : allocate_memory(dev, buf);
 	if (ret)
 		goto fail;
-	if (buf->backend->impl->dma_buf)
-		name_dma_buf(buf->fds[0], buf);
-	gralloc_buffer_register(dev, buf);
+	if (buf->name[0])
+		gralloc_buffer_name(buf);
+	ret = gralloc_buffer_register(dev, buf);
+	if (ret) {
+		if (buf->map[0])
+			munmap(buf->map[0], (size_t)buf->layout.fd_size[0]);
+		close(buf->fds[0]);
+		goto fail;
+	}
 	return buf;
 
 fail:
@@ -178,63 +299,160 @@ fail:
 GRALLOC_EXPORT struct gralloc_buffer *
 gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
-	return gralloc_buffer_create(dev, desc, 0, NULL);
+	struct gralloc_buffer_desc d;
+	int ret;
+
+	ret = gralloc_desc_in(&d, desc);
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	return gralloc_buffer_create(dev, &d, 0, NULL);
 }
 
-GRALLOC_EXPORT void gralloc_buffer_attach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
+GRALLOC_EXPORT int gralloc_buffer_set_user_data(struct gralloc_buffer *buf, const void *key,
+					       void *data, void (*destroy)(void *data))
 {
+	struct gralloc_user_data **p, *ud;
+	int ret = 0;
+
+	if (!buf || !key) {
+		gralloc_log(ERROR, "buffer and key must not be NULL");
+		return -(errno = EINVAL);
+	}
 	pthread_mutex_lock(&buf->lock);
-	att->next = buf->attachments;
-	buf->attachments = att;
+	buf->pool_ok = false; /* a framebuffer or an image may outlive our view */
+	for (p = &buf->user_data; *p && (*p)->key != key; p = &(*p)->next)
+		;
+	ud = *p;
+	if (!data) {
+		if (ud) {
+			*p = ud->next;
+			free(ud);
+		} else {
+			ret = -ENOENT;
+		}
+	} else if (ud) {
+		ud->data = data;
+		ud->destroy = destroy;
+	} else {
+		ud = malloc(sizeof(*ud));
+		if (ud) {
+			*ud = (struct gralloc_user_data){ buf->user_data, key, data, destroy };
+			buf->user_data = ud;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
 	pthread_mutex_unlock(&buf->lock);
+	if (ret == -ENOMEM)
+		gralloc_log(ERROR, "out of memory for user data");
+	return ret ? -(errno = -ret) : 0;
 }
 
-GRALLOC_EXPORT bool gralloc_buffer_detach(struct gralloc_buffer *buf, struct gralloc_attachment *att)
+GRALLOC_EXPORT void *gralloc_buffer_get_user_data(struct gralloc_buffer *buf, const void *key)
 {
-	bool found = false;
+	void *data = NULL;
 
+	if (!buf)
+		return NULL;
 	pthread_mutex_lock(&buf->lock);
-	for (struct gralloc_attachment **p = &buf->attachments; *p; p = &(*p)->next) {
-		if (*p == att) {
-			*p = att->next;
-			found = true;
+	for (struct gralloc_user_data *ud = buf->user_data; ud; ud = ud->next) {
+		if (ud->key == key) {
+			data = ud->data;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&buf->lock);
+	return data;
+}
+
+/* Gives the memory to the pool when nobody else can have it; true when
+ * the pool took it. */
+static bool recycle(struct gralloc_buffer *buf)
+{
+	struct pool_memory mem = { buf->fds[0], buf->map[0], buf->map_writable };
+
+	if (!buf->pool_ok || buf->num_fds != 1 || buf->lock_depth || buf->dev->destroyed)
+		return false;
+	return pool_put(buf->dev->pool, buf->backend, buf->heap, buf->layout.size, &mem);
+}
+
+/* The last reference is gone: nobody else can reach buf any more. */
+static void buffer_destroy(struct gralloc_buffer *buf)
+{
+	struct gralloc_device *dev = buf->dev;
+	struct gralloc_user_data *ud = buf->user_data;
+
+	if (buf->lock_depth)
+		gralloc_log(INFO, "buffer %llu freed while locked", (unsigned long long)buf->id);
+	/* Its last reference may have been the allocation's, dropped with
+	 * release() rather than free(): then the device must forget it too. */
+	if (buf->in_live) {
+		pthread_mutex_lock(&dev->lock);
+		live_set_remove(dev->live, buf);
+		pthread_mutex_unlock(&dev->lock);
+	}
+	/* Framebuffers and images must go before the memory they scan out. */
+	buf->user_data = NULL;
+	while (ud) {
+		struct gralloc_user_data *next = ud->next;
+
+		if (ud->destroy)
+			ud->destroy(ud->data);
+		free(ud);
+		ud = next;
+	}
+	if (!recycle(buf)) {
+		for (uint32_t i = 0; i < buf->num_fds; i++) {
+			if (buf->map[i])
+				munmap(buf->map[i], (size_t)buf->layout.fd_size[i]);
+			close(buf->fds[i]);
+		}
+	}
+	pthread_mutex_destroy(&buf->lock);
+	gralloc_buffer_struct_free(buf);
+	gralloc_device_unref(dev);
+}
+
+GRALLOC_EXPORT struct gralloc_buffer *gralloc_buffer_acquire(struct gralloc_buffer *buf)
+{
+	if (buf)
+		buf->refs++;
+	return buf;
+}
+
+GRALLOC_EXPORT void gralloc_buffer_release(struct gralloc_buffer *buf)
+{
+	if (buf && --buf->refs == 0)
+		buffer_destroy(buf);
+}
+
+/* Drops the allocation reference if dev holds it; false otherwise. */
+bool gralloc_buffer_drop_alloc_ref(struct gralloc_device *dev, struct gralloc_buffer *buf)
+{
+	bool found;
+
+	pthread_mutex_lock(&dev->lock);
+	found = live_set_remove(dev->live, buf);
+	if (found)
+		buf->in_live = false;
+	pthread_mutex_unlock(&dev->lock);
+	if (found) {
+		gralloc_buffer_release(buf);
+	}
 	return found;
 }
 
 GRALLOC_EXPORT int gralloc_buffer_free(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
-	struct gralloc_attachment *atts;
-
 	if (!buf)
 		return 0;
-	if (!dev || !device_remove(dev, buf)) {
+	if (!dev || !gralloc_buffer_drop_alloc_ref(dev, buf)) {
 		gralloc_log(ERROR, "buffer %p is not a live buffer of this device "
 			    "(already freed?)", (void *)buf);
 		return -(errno = EINVAL);
 	}
-	if (buf->lock_depth)
-		gralloc_log(INFO, "buffer %llu freed while locked", (unsigned long long)buf->id);
-	/* Framebuffers and images must go before the memory they scan out. */
-	pthread_mutex_lock(&buf->lock);
-	atts = buf->attachments;
-	buf->attachments = NULL;
-	pthread_mutex_unlock(&buf->lock);
-	while (atts) {
-		struct gralloc_attachment *next = atts->next;
-
-		atts->release(atts);
-		atts = next;
-	}
-	if (buf->map)
-		munmap(buf->map, buf->map_len);
-	for (uint32_t i = 0; i < buf->num_fds; i++)
-		close(buf->fds[i]);
-	pthread_mutex_destroy(&buf->lock);
-	free(buf);
 	return 0;
 }
 
@@ -245,6 +463,7 @@ GRALLOC_EXPORT int gralloc_buffer_describe(const struct gralloc_buffer *buf,
 		gralloc_log(ERROR, "buffer and info must not be NULL");
 		return -(errno = EINVAL);
 	}
+	gralloc_buffer_escape((struct gralloc_buffer *)buf);
 	memset(info, 0, sizeof(*info));
 	info->width = buf->desc.width;
 	info->height = buf->desc.height;
@@ -263,6 +482,7 @@ GRALLOC_EXPORT int gralloc_buffer_describe(const struct gralloc_buffer *buf,
 	gralloc_copy_name(info->backend, sizeof(info->backend), buf->backend->impl->name);
 	gralloc_copy_name(info->heap, sizeof(info->heap), buf->heap);
 	info->is_dma_buf = buf->backend->impl->dma_buf;
+	memcpy(info->fd_size, buf->layout.fd_size, sizeof(info->fd_size));
 	return 0;
 }
 
@@ -274,6 +494,7 @@ GRALLOC_EXPORT int gralloc_buffer_export_fd(const struct gralloc_buffer *buf, ui
 		gralloc_log(ERROR, "no fd slot %u in this buffer", index);
 		return -(errno = EINVAL);
 	}
+	gralloc_buffer_escape((struct gralloc_buffer *)buf);
 	fd = fcntl(buf->fds[index], F_DUPFD_CLOEXEC, 0);
 	if (fd < 0) {
 		int err = errno;

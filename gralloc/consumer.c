@@ -12,7 +12,7 @@
 #include "gralloc/consumer_private.h"
 #include "gralloc/plan.h"
 
-GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_new(const char *name)
+struct gralloc_consumer *gralloc_consumer_new(const char *name)
 {
 	struct gralloc_consumer *c = calloc(1, sizeof(*c));
 
@@ -24,15 +24,70 @@ GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_new(const char *name)
 	return c;
 }
 
+static bool align_ok(uint32_t a)
+{
+	return !(a & (a - 1)) && a <= GRALLOC_MAX_MIN_ALIGN;
+}
+
+GRALLOC_EXPORT struct gralloc_consumer *
+gralloc_consumer_create(const char *name, const struct gralloc_consumer_desc *desc)
+{
+	struct gralloc_consumer_desc d = { 0 };
+	struct gralloc_consumer *c;
+	int ret = 0;
+
+	if (desc)
+		ret = gralloc_struct_in(&d, sizeof(d), desc,
+					GRALLOC_V1_SIZE(struct gralloc_consumer_desc, why),
+					"gralloc_consumer_desc");
+	else
+		d = (struct gralloc_consumer_desc){ .any_format = true, .imports_foreign = true };
+	if (!ret && (!align_ok(d.stride_align) || !align_ok(d.plane_align))) {
+		gralloc_log(ERROR, "consumer alignment %u/%u: powers of two up to %u only",
+			    d.stride_align, d.plane_align, GRALLOC_MAX_MIN_ALIGN);
+		ret = -EINVAL;
+	}
+	if (!ret && (d.usage & ~GRALLOC_USAGE_ALL)) {
+		gralloc_log(ERROR, "consumer usage 0x%llx has unknown bits",
+			    (unsigned long long)d.usage);
+		ret = -EINVAL;
+	}
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	c = gralloc_consumer_new(name);
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->usage = d.usage;
+	c->any_format = d.any_format;
+	c->needs_dma_buf = d.needs_dma_buf;
+	c->imports_foreign = d.imports_foreign;
+	c->stride_align = d.stride_align;
+	c->plane_align = d.plane_align;
+	gralloc_copy_name(c->own_device, sizeof(c->own_device),
+			  d.imports_foreign ? "" : d.own_device);
+	gralloc_copy_name(c->why, sizeof(c->why), d.why);
+	return c;
+}
+
 GRALLOC_EXPORT int gralloc_consumer_add_format(struct gralloc_consumer *c, uint32_t format,
 					   uint64_t modifier)
 {
 	struct gralloc_format_modifier *f;
 
+	if (!c) {
+		gralloc_log(ERROR, "consumer must not be NULL");
+		return -(errno = EINVAL);
+	}
 	if (c->num_formats % 64 == 0) {
 		f = realloc(c->formats, (c->num_formats + 64) * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
+		if (!f) {
+			gralloc_log(ERROR, "out of memory for consumer formats");
+			return -(errno = ENOMEM);
+		}
 		c->formats = f;
 	}
 	c->formats[c->num_formats++] = (struct gralloc_format_modifier){ format, modifier };
@@ -112,13 +167,24 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 		gralloc_log(ERROR, "descriptor and 0..%d consumers required", GRALLOC_MAX_CONSUMERS);
 		return -EINVAL;
 	}
-	m->desc = *desc;
+	ret = gralloc_desc_in(&m->desc, desc);
+	if (ret)
+		return ret;
 	m->opts.consumers_known = true;
 	for (size_t i = 0; i < count; i++) {
 		const struct gralloc_consumer *c = cs[i];
 
 		if (!c) {
 			gralloc_log(ERROR, "consumer %zu is NULL", i);
+			return -EINVAL;
+		}
+		if ((c->min_width && desc->width < c->min_width) ||
+		    (c->min_height && desc->height < c->min_height) ||
+		    (c->max_width && desc->width > c->max_width) ||
+		    (c->max_height && desc->height > c->max_height)) {
+			gralloc_log(ERROR, "%s takes %ux%u to %ux%u buffers, not %ux%u", c->name,
+				    c->min_width, c->min_height, c->max_width, c->max_height,
+				    desc->width, desc->height);
 			return -EINVAL;
 		}
 		m->desc.usage |= c->usage;
@@ -158,6 +224,13 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 				    f->name);
 			return -ENOTSUP;
 		}
+	}
+	/* Secure heaps are no device's own memory: the two cannot meet. */
+	if (owner && (m->desc.usage & GRALLOC_USAGE_PROTECTED_CONTENT)) {
+		gralloc_log(ERROR, "%s can use only memory of %s (%s), and protected content "
+			    "comes only from secure heaps: not supported", owner->name,
+			    owner->own_device, owner->why);
+		return -ENOTSUP;
 	}
 	if (owner) {
 		snprintf(m->why, sizeof(m->why), "%.160s needs memory of %.100s (%.160s)",

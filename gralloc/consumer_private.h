@@ -21,6 +21,9 @@ struct gralloc_consumer {
 	uint32_t stride_align;  /* bytes, power of two; 0 = no constraint */
 	uint32_t plane_align;   /* bytes, power of two; 0 = no constraint */
 	bool needs_dma_buf;     /* memfd will not do */
+	/* Sizes it takes, inclusive (0: no bound), e.g. a KMS device's
+	 * mode_config limits. */
+	uint32_t min_width, min_height, max_width, max_height;
 	bool imports_foreign;   /* takes dma-bufs any exporter made */
 	/* When !imports_foreign: the DRM node whose own memory it can use
 	 * ("" when it can use nothing but foreign-free CPU memory). */
@@ -32,11 +35,7 @@ struct gralloc_consumer {
 };
 
 /* A zeroed consumer named `name` with the defaults of "anything goes". */
-/* Exported for add-on libraries (module interface, see private.h). */
-GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_new(const char *name);
-/* Appends (format, modifier); 0 or -ENOMEM. */
-GRALLOC_EXPORT int gralloc_consumer_add_format(struct gralloc_consumer *c, uint32_t format,
-					   uint64_t modifier);
+struct gralloc_consumer *gralloc_consumer_new(const char *name);
 bool gralloc_consumer_accepts(const struct gralloc_consumer *c, uint32_t format, uint64_t modifier);
 
 #endif

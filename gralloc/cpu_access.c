@@ -2,21 +2,86 @@
 /* CPU access: one mapping per buffer, DMA_BUF_IOCTL_SYNC around each lock. */
 #include <errno.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/mman.h>
+
+#include <drm_fourcc.h>
 
 #include "formats/formats.h"
 #include "gralloc/private.h"
 
-/* Checks shared by lock and lock_ycbcr; on success *base is the mapping. */
+/* Every fd mapped once, with every right the buffer allows, and kept until
+ * the buffer goes: mapping costs hundreds of sync ioctls. */
+static int map_fds(struct gralloc_buffer *buf)
+{
+	int prot = PROT_READ | (buf->writable && (buf->desc.usage & GRALLOC_USAGE_CPU_WRITE) ?
+					PROT_WRITE : 0);
+
+	for (uint32_t i = 0; i < buf->num_fds; i++) {
+		uint64_t len = buf->layout.fd_size[i];
+		void *map;
+
+		if (buf->map[i])
+			continue;
+		if (len > SIZE_MAX) {
+			gralloc_log(ERROR, "fd %u has %llu bytes, more than this process can map", i,
+				    (unsigned long long)len);
+			return -EOVERFLOW;
+		}
+		map = mmap(NULL, (size_t)len, prot, MAP_SHARED, buf->fds[i], 0);
+		if (map == MAP_FAILED) {
+			int ret = -errno;
+
+			gralloc_log(ERROR, "mmap of %llu bytes of fd %u failed: %s",
+				    (unsigned long long)len, i, strerror(-ret));
+			return ret;
+		}
+		buf->map[i] = map;
+		if (i == 0)
+			buf->map_writable = prot & PROT_WRITE;
+	}
+	return 0;
+}
+
+static int sync_fds(struct gralloc_buffer *buf, bool start, uint64_t cpu_usage)
+{
+	int ret = 0;
+
+	if (!buf->backend->impl->sync)
+		return 0;
+	for (uint32_t i = 0; i < buf->num_fds && !ret; i++)
+		ret = buf->backend->impl->sync(buf->backend, buf->fds[i], start, cpu_usage);
+	if (ret)
+		gralloc_log(ERROR, "%s CPU access failed: %s", start ? "begin" : "end",
+			    strerror(-ret));
+	return ret;
+}
+
+/* Checks shared by lock and lock_ycbcr; on success the fds are mapped. */
 static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
-		      const struct gralloc_rect *region, uint8_t **base)
+		      const struct gralloc_rect *region)
 {
 	const struct gralloc_buffer_desc *d = &buf->desc;
 	int ret;
 
-	if (d->usage & GRALLOC_USAGE_PROTECTED) {
+	/* The steady state of a buffer locked over and over: mapped, a
+	 * usage it allows, the whole buffer. One ioctl per fd, no more. */
+	if (buf->mapped && !region && cpu_usage && !(cpu_usage & ~buf->cpu_ok) &&
+	    buf->lock_depth < GRALLOC_MAX_LOCK_DEPTH) {
+		ret = sync_fds(buf, true, cpu_usage);
+		if (!ret)
+			buf->lock_usage[buf->lock_depth++] = cpu_usage;
+		return ret;
+	}
+
+	if (d->usage & GRALLOC_USAGE_PROTECTED_CONTENT) {
 		gralloc_log(ERROR, "protected buffers cannot be locked for CPU access");
 		return -EPERM;
+	}
+	if (buf->layout.modifier != DRM_FORMAT_MOD_LINEAR) {
+		gralloc_log(ERROR, "modifier 0x%llx is not LINEAR: the CPU cannot address "
+			    "its pixels", (unsigned long long)buf->layout.modifier);
+		return -ENOTSUP;
 	}
 	if (!(cpu_usage & GRALLOC_USAGE_CPU) || (cpu_usage & ~GRALLOC_USAGE_CPU)) {
 		gralloc_log(ERROR, "lock usage must be CPU read/write bits only (got 0x%llx)",
@@ -28,6 +93,10 @@ static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
 		gralloc_log(ERROR, "lock asks for CPU %s access that the buffer was not "
 			    "allocated for", (cpu_usage & GRALLOC_USAGE_CPU_WRITE) ? "write" : "read");
 		return -EINVAL;
+	}
+	if ((cpu_usage & GRALLOC_USAGE_CPU_WRITE) && !buf->writable) {
+		gralloc_log(ERROR, "lock asks for CPU write access to read-only memory");
+		return -EACCES;
 	}
 	if (region && (region->width == 0 || region->height == 0 ||
 		       (uint64_t)region->x + region->width > d->width ||
@@ -41,30 +110,16 @@ static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
 		gralloc_log(ERROR, "locks nested deeper than %d", GRALLOC_MAX_LOCK_DEPTH);
 		return -EBUSY;
 	}
-	/* Mapping costs hundreds of sync ioctls; it is made once, with every
-	 * right the allocation usage allows, and kept until free. */
-	if (!buf->map) {
-		int prot = PROT_READ | ((d->usage & GRALLOC_USAGE_CPU_WRITE) ? PROT_WRITE : 0);
-		void *map = mmap(NULL, buf->layout.size, prot, MAP_SHARED, buf->fds[0], 0);
-
-		if (map == MAP_FAILED) {
-			ret = -errno;
-			gralloc_log(ERROR, "mmap of %llu bytes failed: %s",
-				    (unsigned long long)buf->layout.size, strerror(-ret));
-			return ret;
-		}
-		buf->map = map;
-		buf->map_len = buf->layout.size;
-	}
-	if (buf->backend->impl->sync) {
-		ret = buf->backend->impl->sync(buf->backend, buf->fds[0], true, cpu_usage);
-		if (ret) {
-			gralloc_log(ERROR, "begin CPU access failed: %s", strerror(-ret));
-			return ret;
-		}
-	}
+	ret = map_fds(buf);
+	if (!ret)
+		ret = sync_fds(buf, true, cpu_usage);
+	if (ret)
+		return ret;
 	buf->lock_usage[buf->lock_depth++] = cpu_usage;
-	*base = buf->map;
+	/* Everything checked above holds for the buffer's life: remember the
+	 * CPU usage it allows for the fast path. */
+	buf->mapped = true;
+	buf->cpu_ok = d->usage & GRALLOC_USAGE_CPU & ~(buf->writable ? 0 : GRALLOC_USAGE_CPU_WRITE);
 	return 0;
 }
 
@@ -75,6 +130,8 @@ static uint64_t plane_offset(const struct gralloc_buffer *buf, unsigned p,
 	const struct gralloc_plane_info *pl = &buf->layout.planes[p];
 	uint32_t x = r ? r->x : 0, y = r ? r->y : 0;
 
+	if (!r)
+		return pl->offset;
 	if (p) {
 		x /= f->hsub;
 		y /= f->vsub;
@@ -85,10 +142,15 @@ static uint64_t plane_offset(const struct gralloc_buffer *buf, unsigned p,
 	       (uint64_t)(x / f->block_width[p]) * f->bytes_per_block[p];
 }
 
+static uint8_t *plane_ptr(const struct gralloc_buffer *buf, unsigned p,
+			  const struct gralloc_rect *r)
+{
+	return (uint8_t *)buf->map[buf->layout.planes[p].fd_index] + plane_offset(buf, p, r);
+}
+
 GRALLOC_EXPORT int gralloc_buffer_lock(struct gralloc_buffer *buf, uint64_t cpu_usage,
 				       const struct gralloc_rect *region, void **out)
 {
-	uint8_t *base;
 	int ret;
 
 	if (!buf || !out) {
@@ -96,9 +158,9 @@ GRALLOC_EXPORT int gralloc_buffer_lock(struct gralloc_buffer *buf, uint64_t cpu_
 		return -(errno = EINVAL);
 	}
 	pthread_mutex_lock(&buf->lock);
-	ret = lock_begin(buf, cpu_usage, region, &base);
+	ret = lock_begin(buf, cpu_usage, region);
 	if (!ret)
-		*out = base + plane_offset(buf, 0, region);
+		*out = plane_ptr(buf, 0, region);
 	pthread_mutex_unlock(&buf->lock);
 	return ret ? -(errno = -ret) : 0;
 }
@@ -108,7 +170,7 @@ GRALLOC_EXPORT int gralloc_buffer_lock_ycbcr(struct gralloc_buffer *buf, uint64_
 					     struct gralloc_ycbcr *out)
 {
 	const struct gralloc_format_info *f;
-	uint8_t *base;
+	struct gralloc_ycbcr full = { 0 };
 	int ret;
 
 	if (!buf || !out) {
@@ -122,14 +184,15 @@ GRALLOC_EXPORT int gralloc_buffer_lock_ycbcr(struct gralloc_buffer *buf, uint64_
 		return -(errno = EINVAL);
 	}
 	pthread_mutex_lock(&buf->lock);
-	ret = lock_begin(buf, cpu_usage, region, &base);
+	ret = lock_begin(buf, cpu_usage, region);
 	if (!ret) {
-		out->y = base + plane_offset(buf, 0, region);
-		out->cb = base + plane_offset(buf, (unsigned)f->cb_plane, region) + f->cb_offset;
-		out->cr = base + plane_offset(buf, (unsigned)f->cr_plane, region) + f->cr_offset;
-		out->y_stride = buf->layout.planes[0].stride;
-		out->c_stride = buf->layout.planes[f->cb_plane].stride;
-		out->chroma_step = f->cb_plane == f->cr_plane ? f->bytes_per_block[1] : 1;
+		full.y = plane_ptr(buf, 0, region);
+		full.cb = plane_ptr(buf, (unsigned)f->cb_plane, region) + f->cb_offset;
+		full.cr = plane_ptr(buf, (unsigned)f->cr_plane, region) + f->cr_offset;
+		full.y_stride = buf->layout.planes[0].stride;
+		full.c_stride = buf->layout.planes[f->cb_plane].stride;
+		full.chroma_step = f->cb_plane == f->cr_plane ? f->bytes_per_block[1] : 1;
+		*out = full;
 	}
 	pthread_mutex_unlock(&buf->lock);
 	return ret ? -(errno = -ret) : 0;
@@ -148,12 +211,7 @@ GRALLOC_EXPORT int gralloc_buffer_unlock(struct gralloc_buffer *buf)
 		gralloc_log(ERROR, "unlock of a buffer that is not locked");
 		ret = -EINVAL;
 	} else {
-		uint64_t usage = buf->lock_usage[--buf->lock_depth];
-
-		if (buf->backend->impl->sync)
-			ret = buf->backend->impl->sync(buf->backend, buf->fds[0], false, usage);
-		if (ret)
-			gralloc_log(ERROR, "end CPU access failed: %s", strerror(-ret));
+		ret = sync_fds(buf, false, buf->lock_usage[--buf->lock_depth]);
 	}
 	pthread_mutex_unlock(&buf->lock);
 	return ret ? -(errno = -ret) : 0;

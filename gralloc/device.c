@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "gralloc/policy.h"
+#include "gralloc/pool.h"
 #include "gralloc/routes.h"
 #include "gralloc/private.h"
 
 #define SYSTEM_CONFIG "/etc/gralloc/policy.conf"
 
+/* secure_getenv: in a setuid or file-capability program the environment
+ * belongs to a less privileged caller, who must not choose its policy or
+ * its device nodes. */
 static const char *pick(const char *option, const char *env, const char *fallback)
 {
-	const char *v = option ? option : getenv(env);
+	const char *v = option ? option : secure_getenv(env);
 
 	return v && *v ? v : fallback;
 }
@@ -22,7 +27,7 @@ static const char *pick(const char *option, const char *env, const char *fallbac
  * ignoring it could drop a rule that keeps protected content safe. */
 static int load_policy(struct gralloc_device *dev, const struct gralloc_device_options *o)
 {
-	const char *path = o->config_path ? o->config_path : getenv("GRALLOC_CONFIG");
+	const char *path = o->config_path ? o->config_path : secure_getenv("GRALLOC_CONFIG");
 
 	dev->policy = calloc(1, sizeof(*dev->policy));
 	if (!dev->policy)
@@ -37,14 +42,40 @@ static int load_policy(struct gralloc_device *dev, const struct gralloc_device_o
 	return 0;
 }
 
+/* The pool's bounds: the options, else $GRALLOC_POOL ("BYTES,BUFFERS"). */
+static void pool_bounds(const struct gralloc_device_options *o,
+			struct gralloc_device_options *out)
+{
+	const char *env = o->no_config ? NULL : secure_getenv("GRALLOC_POOL");
+	unsigned long long bytes = 0;
+	unsigned buffers = 0;
+
+	if (o->pool_max_bytes || o->pool_max_buffers || !env)
+		return;
+	if (sscanf(env, "%llu,%u", &bytes, &buffers) < 1) {
+		gralloc_log(INFO, "GRALLOC_POOL=\"%s\" is not BYTES[,BUFFERS]: default pool", env);
+		return;
+	}
+	out->pool_max_bytes = bytes ? bytes : UINT64_MAX;
+	out->pool_max_buffers = buffers;
+}
+
 GRALLOC_EXPORT struct gralloc_device *
 gralloc_device_create(const struct gralloc_device_options *options)
 {
-	static const struct gralloc_device_options defaults;
-	const struct gralloc_device_options *o = options ? options : &defaults;
+	struct gralloc_device_options opts = { 0 };
+	const struct gralloc_device_options *o = &opts;
 	struct gralloc_device *dev;
 	int ret;
 
+	if (options) {
+		ret = gralloc_struct_in(&opts, sizeof(opts), options, OPTIONS_V1_SIZE,
+					"gralloc_device_options");
+		if (ret) {
+			errno = -ret;
+			return NULL;
+		}
+	}
 	dev = calloc(1, sizeof(*dev));
 	if (!dev) {
 		errno = ENOMEM;
@@ -52,9 +83,13 @@ gralloc_device_create(const struct gralloc_device_options *options)
 	}
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->next_id = 1;
+	dev->refs = 1;
 	dev->routes = calloc(1, sizeof(*dev->routes));
-	if (!dev->routes) {
-		free(dev);
+	dev->live = live_set_create();
+	pool_bounds(o, &opts);
+	dev->pool = pool_create(opts.pool_max_bytes, opts.pool_max_buffers);
+	if (!dev->routes || !dev->live || !dev->pool) {
+		gralloc_device_unref(dev);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -75,24 +110,72 @@ gralloc_device_create(const struct gralloc_device_options *options)
 			dev->backends[i]->impl = gralloc_backend_impls[i];
 	}
 	if (ret) {
-		gralloc_device_destroy(dev);
+		gralloc_device_unref(dev);
 		errno = -ret;
 		return NULL;
 	}
 	return dev;
 }
 
-GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev)
+void gralloc_device_ref(struct gralloc_device *dev)
 {
-	if (!dev)
+	dev->refs++;
+}
+
+void gralloc_device_unref(struct gralloc_device *dev)
+{
+	if (--dev->refs)
 		return;
-	while (dev->buffers)
-		gralloc_buffer_free(dev, dev->buffers);
 	for (size_t i = 0; i < gralloc_backend_impl_count; i++)
 		if (dev->backends[i])
 			dev->backends[i]->impl->destroy(dev->backends[i]);
 	free(dev->policy);
 	free(dev->routes);
+	live_set_destroy(dev->live);
+	pool_destroy(dev->pool);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
+}
+
+GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev)
+{
+	struct gralloc_buffer **bufs;
+	size_t n;
+
+	if (!dev)
+		return;
+	/* The device's allocation references, all at once: a buffer that a
+	 * user-data destructor releases is then never visited twice. */
+	pthread_mutex_lock(&dev->lock);
+	dev->destroyed = true; /* buffers released from now on skip the pool */
+	n = live_set_drain(dev->live, &bufs);
+	for (size_t i = 0; i < n; i++)
+		bufs[i]->in_live = false;
+	pthread_mutex_unlock(&dev->lock);
+	pool_trim(dev->pool, 0);
+	for (size_t i = 0; i < n; i++)
+		gralloc_buffer_release(bufs[i]);
+	free(bufs);
+	gralloc_device_unref(dev);
+}
+
+GRALLOC_EXPORT int gralloc_device_pool_stats(struct gralloc_device *dev,
+					     struct gralloc_pool_stats *out)
+{
+	if (!dev || !out) {
+		gralloc_log(ERROR, "device and out must not be NULL");
+		return -(errno = EINVAL);
+	}
+	pool_stats(dev->pool, out);
+	return 0;
+}
+
+GRALLOC_EXPORT int gralloc_device_trim(struct gralloc_device *dev, uint64_t keep_bytes)
+{
+	if (!dev) {
+		gralloc_log(ERROR, "device must not be NULL");
+		return -(errno = EINVAL);
+	}
+	pool_trim(dev->pool, keep_bytes);
+	return 0;
 }

@@ -21,7 +21,7 @@ struct gralloc_explanation *gralloc_explain_ex(struct gralloc_device *dev,
 	const struct gralloc_format_info *f;
 	struct gralloc_layout layout;
 	struct gralloc_explanation *e;
-	char usage[256];
+	char usage[256], limit_why[384];
 	int ret;
 
 	if (!dev) {
@@ -41,11 +41,14 @@ struct gralloc_explanation *gralloc_explain_ex(struct gralloc_device *dev,
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* Explain plans afresh and stores nothing: the route cache is
+	 * allocation's, and looking must not change what happens. */
 	gralloc_plan_ex(dev, desc, opts, &e->plan);
-	if (!opts) {
-		struct routes routes;
-
-		routes_store(dev, &e->plan, desc->usage, &routes);
+	if (policy_limit_check(dev->policy, layout.size, limit_why, sizeof(limit_why))) {
+		for (size_t i = 0; i < e->plan.count; i++) {
+			e->plan.c[i].verdict = GRALLOC_VERDICT_SKIPPED;
+			snprintf(e->plan.c[i].reason, sizeof(e->plan.c[i].reason), "%s", limit_why);
+		}
 	}
 	gralloc_usage_to_string(desc->usage, usage, sizeof(usage));
 	snprintf(e->summary, sizeof(e->summary),
@@ -61,7 +64,14 @@ struct gralloc_explanation *gralloc_explain_ex(struct gralloc_device *dev,
 GRALLOC_EXPORT struct gralloc_explanation *
 gralloc_explain(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
-	return gralloc_explain_ex(dev, desc, 0, NULL, NULL);
+	struct gralloc_buffer_desc d;
+	int ret = gralloc_desc_in(&d, desc);
+
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	return gralloc_explain_ex(dev, &d, 0, NULL, NULL);
 }
 
 GRALLOC_EXPORT size_t gralloc_explanation_count(const struct gralloc_explanation *e)
@@ -79,6 +89,7 @@ GRALLOC_EXPORT int gralloc_explanation_get(const struct gralloc_explanation *e, 
 		return -(errno = EINVAL);
 	}
 	c = &e->plan.c[index];
+	memset(out, 0, sizeof(*out));
 	out->backend = c->backend ? c->backend->impl->name : "none";
 	out->heap = c->heap;
 	out->verdict = c->verdict;

@@ -2,13 +2,15 @@
 /* Handle bytes: the fixed little-endian wire layout, written and parsed
  * field by field so that neither the compiler's struct padding nor the
  * host's byte order ever reaches the wire. Parsing trusts nothing. */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
 #include "gralloc/handle.h"
 #include "gralloc/private.h"
 
-/* Byte offsets of version 1 (docs/handles.md has the table). */
+/* Byte offsets (docs/handles.md has the table). Version 2 is version 1
+ * plus the fd sizes at the end. */
 enum {
 	OFF_MAGIC = 0,
 	OFF_VERSION = 4,
@@ -29,12 +31,16 @@ enum {
 	PLANE_SIZE = 24, /* fd_index u32, stride u32, offset u64, size u64 */
 	OFF_BACKEND = OFF_PLANES + GRALLOC_MAX_PLANES * PLANE_SIZE,
 	OFF_HEAP = OFF_BACKEND + GRALLOC_NAME_MAX,
-	WIRE_SIZE = OFF_HEAP + GRALLOC_NAME_MAX,
+	WIRE_SIZE_V1 = OFF_HEAP + GRALLOC_NAME_MAX,
+	OFF_FD_SIZES = WIRE_SIZE_V1,
+	WIRE_SIZE = OFF_FD_SIZES + GRALLOC_WIRE_MAX_FDS * 8,
 	/* Android's "numInts": 32-bit words after the header. */
-	WIRE_INTS = (WIRE_SIZE - GRALLOC_HANDLE_HEADER_SIZE) / 4,
+	WIRE_INTS_V1 = (WIRE_SIZE_V1 - GRALLOC_WIRE_HEADER_SIZE) / 4,
+	WIRE_INTS = (WIRE_SIZE - GRALLOC_WIRE_HEADER_SIZE) / 4,
 };
 
-_Static_assert(WIRE_SIZE == GRALLOC_HANDLE_SIZE, "handle.h's size is out of date");
+_Static_assert(WIRE_SIZE == GRALLOC_WIRE_SIZE, "handle.h's size is out of date");
+_Static_assert(WIRE_SIZE_V1 == GRALLOC_WIRE_SIZE_V1, "handle.h's v1 size is out of date");
 _Static_assert(WIRE_SIZE % 4 == 0, "the payload must be whole 32-bit words");
 
 #define REJECT(...) gralloc_log(ERROR, "handle rejected " __VA_ARGS__)
@@ -51,16 +57,24 @@ static void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Whole words: one load and, on big-endian hosts only, a byte swap. */
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 static uint64_t get64(const uint8_t *p)
 {
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
+
+static const uint8_t zeros[GRALLOC_NAME_MAX];
 
 static const struct gralloc_backend_impl *find_backend(const char *name)
 {
@@ -84,7 +98,7 @@ GRALLOC_EXPORT int gralloc_handle_encode(const struct gralloc_buffer_info *info,
 		return -(errno = ENOSPC);
 	}
 	if (info->num_planes < 1 || info->num_planes > GRALLOC_MAX_PLANES ||
-	    info->num_fds < 1 || info->num_fds > GRALLOC_HANDLE_MAX_FDS) {
+	    info->num_fds < 1 || info->num_fds > GRALLOC_WIRE_MAX_FDS) {
 		gralloc_log(ERROR, "%u planes and %u fds cannot be put in a handle",
 			    info->num_planes, info->num_fds);
 		return -(errno = EINVAL);
@@ -92,8 +106,8 @@ GRALLOC_EXPORT int gralloc_handle_encode(const struct gralloc_buffer_info *info,
 	/* Zero first: unused planes, the reserved word and name padding are
 	 * zero on the wire, so equal buffers give equal bytes. */
 	memset(p, 0, WIRE_SIZE);
-	put32(p + OFF_MAGIC, GRALLOC_HANDLE_MAGIC);
-	put32(p + OFF_VERSION, GRALLOC_HANDLE_VERSION);
+	put32(p + OFF_MAGIC, GRALLOC_WIRE_MAGIC);
+	put32(p + OFF_VERSION, GRALLOC_WIRE_VERSION);
 	put32(p + OFF_NUM_FDS, info->num_fds);
 	put32(p + OFF_NUM_INTS, WIRE_INTS);
 	put32(p + OFF_WIDTH, info->width);
@@ -117,6 +131,8 @@ GRALLOC_EXPORT int gralloc_handle_encode(const struct gralloc_buffer_info *info,
 	/* strnlen: info's names are not trusted to be terminated. */
 	memcpy(p + OFF_BACKEND, info->backend, strnlen(info->backend, GRALLOC_NAME_MAX - 1));
 	memcpy(p + OFF_HEAP, info->heap, strnlen(info->heap, GRALLOC_NAME_MAX - 1));
+	for (uint32_t i = 0; i < info->num_fds; i++)
+		put64(p + OFF_FD_SIZES + 8 * i, info->fd_size[i]);
 	return WIRE_SIZE;
 }
 
@@ -137,10 +153,12 @@ static int decode_name(const uint8_t *field, const char *what, char *out)
 			return -EINVAL;
 		}
 	}
-	for (size_t i = n; i < GRALLOC_NAME_MAX; i++) {
-		if (field[i]) {
-			REJECT("[name]: %s name has non-zero padding at %zu", what, i);
-			return -EINVAL;
+	if (memcmp(field + n, zeros, GRALLOC_NAME_MAX - n)) {
+		for (size_t i = n; i < GRALLOC_NAME_MAX; i++) {
+			if (field[i]) {
+				REJECT("[name]: %s name has non-zero padding at %zu", what, i);
+				return -EINVAL;
+			}
 		}
 	}
 	memcpy(out, field, n + 1);
@@ -149,40 +167,42 @@ static int decode_name(const uint8_t *field, const char *what, char *out)
 
 /* The header alone: enough to know how big the handle is and how many fds
  * come with it. Every count is bounded here, before anything is copied. */
-static int decode_header(const uint8_t *p, size_t len, uint32_t *num_fds)
+static int decode_header(const uint8_t *p, size_t len, uint32_t *num_fds, uint32_t *version_out)
 {
-	uint32_t magic, version, ints;
+	uint32_t magic, version, ints, want_ints, want_size;
 
-	if (len < GRALLOC_HANDLE_HEADER_SIZE) {
+	if (len < GRALLOC_WIRE_HEADER_SIZE) {
 		REJECT("[length]: %zu bytes, shorter than the %d-byte header", len,
-		       GRALLOC_HANDLE_HEADER_SIZE);
+		       GRALLOC_WIRE_HEADER_SIZE);
 		return -EINVAL;
 	}
 	magic = get32(p + OFF_MAGIC);
 	version = get32(p + OFF_VERSION);
 	*num_fds = get32(p + OFF_NUM_FDS);
 	ints = get32(p + OFF_NUM_INTS);
-	if (magic != GRALLOC_HANDLE_MAGIC) {
+	if (magic != GRALLOC_WIRE_MAGIC) {
 		REJECT("[magic]: 0x%08x is not a gralloc handle", magic);
 		return -EINVAL;
 	}
-	if (version != GRALLOC_HANDLE_VERSION) {
-		REJECT("[version]: version %u, this library reads %d", version,
-		       GRALLOC_HANDLE_VERSION);
+	if (version != 1 && version != GRALLOC_WIRE_VERSION) {
+		REJECT("[version]: version %u, this library reads 1 and %d", version,
+		       GRALLOC_WIRE_VERSION);
 		return -EINVAL;
 	}
-	if (ints != WIRE_INTS) {
-		REJECT("[num_ints]: %u, version %d has exactly %d", ints,
-		       GRALLOC_HANDLE_VERSION, WIRE_INTS);
+	want_ints = version == 1 ? WIRE_INTS_V1 : WIRE_INTS;
+	want_size = version == 1 ? WIRE_SIZE_V1 : WIRE_SIZE;
+	if (ints != want_ints) {
+		REJECT("[num_ints]: %u, version %u has exactly %u", ints, version, want_ints);
 		return -EINVAL;
 	}
 	/* ints is now a small constant: no overflow in the size. */
-	if (len != WIRE_SIZE) {
-		REJECT("[length]: %zu bytes, num_ints says %d", len, WIRE_SIZE);
+	if (len != want_size) {
+		REJECT("[length]: %zu bytes, num_ints says %u", len, want_size);
 		return -EINVAL;
 	}
-	if (*num_fds < 1 || *num_fds > GRALLOC_HANDLE_MAX_FDS) {
-		REJECT("[num_fds]: %u, must be 1..%d", *num_fds, GRALLOC_HANDLE_MAX_FDS);
+	*version_out = version;
+	if (*num_fds < 1 || *num_fds > GRALLOC_WIRE_MAX_FDS) {
+		REJECT("[num_fds]: %u, must be 1..%d", *num_fds, GRALLOC_WIRE_MAX_FDS);
 		return -EINVAL;
 	}
 	return 0;
@@ -190,7 +210,7 @@ static int decode_header(const uint8_t *p, size_t len, uint32_t *num_fds)
 
 static int decode_planes(const uint8_t *p, struct gralloc_buffer_info *info)
 {
-	bool used[GRALLOC_HANDLE_MAX_FDS] = { false };
+	bool used[GRALLOC_WIRE_MAX_FDS] = { false };
 
 	info->num_planes = get32(p + OFF_NUM_PLANES);
 	if (info->num_planes < 1 || info->num_planes > GRALLOC_MAX_PLANES) {
@@ -207,11 +227,9 @@ static int decode_planes(const uint8_t *p, struct gralloc_buffer_info *info)
 		struct gralloc_plane_info *out = &info->planes[i];
 
 		if (i >= info->num_planes) {
-			for (int b = 0; b < PLANE_SIZE; b++) {
-				if (pl[b]) {
-					REJECT("[planes]: unused plane %u is not zero", i);
-					return -EINVAL;
-				}
+			if (memcmp(pl, zeros, PLANE_SIZE)) {
+				REJECT("[planes]: unused plane %u is not zero", i);
+				return -EINVAL;
 			}
 			continue;
 		}
@@ -242,6 +260,7 @@ GRALLOC_EXPORT int gralloc_handle_decode(const void *data, size_t len,
 {
 	const struct gralloc_backend_impl *impl;
 	const uint8_t *p = data;
+	uint32_t version = 0;
 	int ret;
 
 	if (!data || !info) {
@@ -251,7 +270,7 @@ GRALLOC_EXPORT int gralloc_handle_decode(const void *data, size_t len,
 	memset(info, 0, sizeof(*info));
 	for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
 		info->fds[i] = -1;
-	ret = decode_header(p, len, &info->num_fds);
+	ret = decode_header(p, len, &info->num_fds, &version);
 	if (ret)
 		goto fail;
 	info->width = get32(p + OFF_WIDTH);
@@ -290,6 +309,15 @@ GRALLOC_EXPORT int gralloc_handle_decode(const void *data, size_t len,
 		goto fail;
 	}
 	info->is_dma_buf = impl->dma_buf;
+	/* Version 1 did not say: import then takes the fds' real sizes. */
+	for (uint32_t i = 0; version >= 2 && i < GRALLOC_WIRE_MAX_FDS; i++) {
+		info->fd_size[i] = get64(p + OFF_FD_SIZES + 8 * i);
+		if (i >= info->num_fds && info->fd_size[i]) {
+			REJECT("[fd_size]: unused fd slot %u has a size", i);
+			ret = -EINVAL;
+			goto fail;
+		}
+	}
 	return 0;
 
 fail:

@@ -33,6 +33,8 @@ static void list_heaps(struct gralloc_device *dev)
 		gralloc_copy_name(l->name, sizeof(l->name), p->heaps[i].name);
 		snprintf(l->node, sizeof(l->node), "%s/%s", dev->heap_dir, p->heaps[i].node);
 		l->kind = policy_kind_names[p->heaps[i].kind];
+		if (plan_heap_security(dev, p->heaps[i].name, NULL, 0) == HEAP_FAKE_SECURE)
+			l->kind = "secure in name only (a non-secure heap's device): unused";
 		l->cached = p->heaps[i].cached;
 		l->present = access(l->node, F_OK) == 0;
 	}
@@ -47,9 +49,14 @@ static void list_heaps(struct gralloc_device *dev)
 			known |= !strcmp(p->heaps[i].node, ent->d_name);
 		if (known)
 			continue;
+		/* A node path that does not fit is not listed rather than cut. */
+		if (snprintf(l->node, sizeof(l->node), "%s/%s", dev->heap_dir, ent->d_name) >=
+		    (int)sizeof(l->node))
+			continue;
 		gralloc_copy_name(l->name, sizeof(l->name), ent->d_name);
 		snprintf(l->node, sizeof(l->node), "%s/%s", dev->heap_dir, ent->d_name);
-		l->kind = policy_heap_is_secure(p, ent->d_name) ? "secure (by name)" : "undeclared";
+		l->kind = plan_heap_security(dev, ent->d_name, NULL, 0) == HEAP_RESERVED ?
+				  "reserved (protected pattern, undeclared)" : "undeclared";
 		l->cached = true;
 		l->present = true;
 		num_listed++;
@@ -74,6 +81,7 @@ GRALLOC_EXPORT int gralloc_device_heap_get(struct gralloc_device *dev, size_t in
 			    "gralloc_device_heap_count() first", index);
 		return -(errno = EINVAL);
 	}
+	memset(out, 0, sizeof(*out));
 	out->name = listed[index].name;
 	out->node = listed[index].node;
 	out->kind = listed[index].kind;

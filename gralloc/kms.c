@@ -20,8 +20,9 @@ struct gem_ref {
 	uint32_t refs;
 };
 
+/* Hangs on its buffer as user data (keyed by itself), so that the buffer's
+ * last release removes the framebuffer before the memory goes. */
 struct kms_fb {
-	struct gralloc_attachment att; /* first: release() gets this pointer */
 	struct gralloc_kms *kms;
 	struct gralloc_buffer *buf;
 	struct kms_fb *next;
@@ -113,10 +114,18 @@ GRALLOC_EXPORT struct gralloc_kms *gralloc_kms_open(const char *path)
 
 GRALLOC_EXPORT struct gralloc_kms *gralloc_kms_create(int drm_fd)
 {
-	int fd = gralloc_drm_reopen(drm_fd);
+	int fd = gralloc_drm_reopen(drm_fd), ret;
 
 	if (fd < 0) {
 		errno = -fd;
+		return NULL;
+	}
+	/* The caller sets modes on its own fd; this private one only
+	 * imports and must not become master when the caller's is not. */
+	ret = gralloc_drm_drop_master(fd, "reopened DRM device");
+	if (ret) {
+		close(fd);
+		errno = -ret;
 		return NULL;
 	}
 	return kms_from_fd(fd);
@@ -155,7 +164,9 @@ static int handle_ref(struct gralloc_kms *kms, int fd, uint32_t *out)
 	if (kms->num_handles == MAX_HANDLES) {
 		struct drm_gem_close close_args = { .handle = handle };
 
-		drmIoctl(kms->fd, DRM_IOCTL_GEM_CLOSE, &close_args);
+		if (drmIoctl(kms->fd, DRM_IOCTL_GEM_CLOSE, &close_args))
+			gralloc_log(ERROR, "GEM_CLOSE of handle %u on %s failed: %s", handle,
+				    kms->path, strerror(errno));
 		return -ENOSPC;
 	}
 	kms->handles[kms->num_handles++] = (struct gem_ref){ handle, 1 };
@@ -164,30 +175,47 @@ static int handle_ref(struct gralloc_kms *kms, int fd, uint32_t *out)
 }
 
 /* Caller holds kms->lock. The kernel hands out one handle per dma-buf per
- * file, so it is closed only when the last user lets go. */
-static void handle_unref(struct gralloc_kms *kms, uint32_t handle)
+ * file, so it is closed only when the last user lets go. 0 or -errno: a
+ * handle the kernel would not close keeps the memory alive. */
+static int handle_unref(struct gralloc_kms *kms, uint32_t handle)
 {
 	for (size_t i = 0; i < kms->num_handles; i++) {
 		struct drm_gem_close close_args = { .handle = handle };
+		int ret = 0;
 
 		if (kms->handles[i].handle != handle)
 			continue;
 		if (--kms->handles[i].refs)
-			return;
-		drmIoctl(kms->fd, DRM_IOCTL_GEM_CLOSE, &close_args);
+			return 0;
+		if (drmIoctl(kms->fd, DRM_IOCTL_GEM_CLOSE, &close_args)) {
+			ret = -errno;
+			gralloc_log(ERROR, "GEM_CLOSE of handle %u on %s failed: %s", handle,
+				    kms->path, strerror(-ret));
+		}
 		kms->handles[i] = kms->handles[--kms->num_handles];
-		return;
+		return ret;
 	}
+	return 0;
 }
 
-/* Caller holds kms->lock; fb is unlinked from kms but maybe not from buf. */
-static void fb_destroy_locked(struct kms_fb *fb)
+/* Caller holds kms->lock; fb is unlinked from kms but maybe not from buf.
+ * Everything is released whatever fails; the first failure is returned. */
+static int fb_destroy_locked(struct kms_fb *fb)
 {
-	if (fb->fb_id)
-		drmModeRmFB(fb->kms->fd, fb->fb_id);
-	for (uint32_t i = 0; i < fb->num_handles; i++)
-		handle_unref(fb->kms, fb->handles[i]);
+	int ret = 0;
+
+	if (fb->fb_id && drmModeRmFB(fb->kms->fd, fb->fb_id)) {
+		ret = -errno;
+		gralloc_log(ERROR, "RMFB of framebuffer %u on %s failed: %s", fb->fb_id,
+			    fb->kms->path, strerror(-ret));
+	}
+	for (uint32_t i = 0; i < fb->num_handles; i++) {
+		int r = handle_unref(fb->kms, fb->handles[i]);
+
+		ret = ret ? ret : r;
+	}
 	free(fb);
+	return ret;
 }
 
 static bool unlink_fb(struct gralloc_kms *kms, struct kms_fb *fb)
@@ -202,14 +230,15 @@ static bool unlink_fb(struct gralloc_kms *kms, struct kms_fb *fb)
 }
 
 /* The buffer is being freed: its framebuffer goes first. */
-static void fb_release(struct gralloc_attachment *att)
+static void fb_release(void *data)
 {
-	struct kms_fb *fb = (struct kms_fb *)att;
+	struct kms_fb *fb = data;
 	struct gralloc_kms *kms = fb->kms;
 
 	pthread_mutex_lock(&kms->lock);
+	/* The buffer goes regardless; a failure is logged by the callee. */
 	if (unlink_fb(kms, fb))
-		fb_destroy_locked(fb);
+		(void)fb_destroy_locked(fb);
 	pthread_mutex_unlock(&kms->lock);
 }
 
@@ -293,15 +322,15 @@ GRALLOC_EXPORT int gralloc_kms_add_framebuffer(struct gralloc_kms *kms,
 	}
 	fb->kms = kms;
 	fb->buf = buf;
-	fb->att.release = fb_release;
 	ret = create_fb_locked(kms, buf, fb);
+	if (!ret)
+		ret = gralloc_buffer_set_user_data(buf, fb, fb, fb_release);
 	if (ret) {
-		fb_destroy_locked(fb);
+		(void)fb_destroy_locked(fb); /* the first error is the one to report */
 		goto out;
 	}
 	fb->next = kms->fbs;
 	kms->fbs = fb;
-	gralloc_buffer_attach(buf, &fb->att);
 	*fb_id = fb->fb_id;
 out:
 	pthread_mutex_unlock(&kms->lock);
@@ -312,6 +341,7 @@ GRALLOC_EXPORT int gralloc_kms_remove_framebuffer(struct gralloc_kms *kms,
 						  struct gralloc_buffer *buf)
 {
 	struct kms_fb *fb;
+	int ret = 0;
 
 	if (!kms || !buf) {
 		gralloc_log(ERROR, "kms and buffer must not be NULL");
@@ -321,15 +351,15 @@ GRALLOC_EXPORT int gralloc_kms_remove_framebuffer(struct gralloc_kms *kms,
 	fb = find_fb(kms, buf);
 	if (fb) {
 		unlink_fb(kms, fb);
-		gralloc_buffer_detach(buf, &fb->att);
-		fb_destroy_locked(fb);
+		gralloc_buffer_set_user_data(buf, fb, NULL, NULL);
+		ret = fb_destroy_locked(fb);
 	}
 	pthread_mutex_unlock(&kms->lock);
 	if (!fb) {
 		gralloc_log(ERROR, "buffer has no framebuffer on this device");
 		return -(errno = ENOENT);
 	}
-	return 0;
+	return ret ? -(errno = -ret) : 0;
 }
 
 GRALLOC_EXPORT void gralloc_kms_destroy(struct gralloc_kms *kms)
@@ -341,8 +371,8 @@ GRALLOC_EXPORT void gralloc_kms_destroy(struct gralloc_kms *kms)
 		struct kms_fb *fb = kms->fbs;
 
 		kms->fbs = fb->next;
-		gralloc_buffer_detach(fb->buf, &fb->att);
-		fb_destroy_locked(fb);
+		gralloc_buffer_set_user_data(fb->buf, fb, NULL, NULL);
+		(void)fb_destroy_locked(fb); /* logged; destroy cannot fail */
 	}
 	pthread_mutex_unlock(&kms->lock);
 	pthread_mutex_destroy(&kms->lock);

@@ -37,6 +37,22 @@ static int add_plane_formats(struct gralloc_kms *kms, uint32_t plane_id,
 	return ret;
 }
 
+/* The device's framebuffer size limits (AddFB2 refuses anything outside
+ * them). The uapi states no pitch limit; AddFB2 remains the judge there. */
+static int add_size_limits(struct gralloc_kms *kms, struct gralloc_consumer *c)
+{
+	drmModeResPtr res = drmModeGetResources(gralloc_kms_get_fd(kms));
+
+	if (!res)
+		return -errno;
+	c->min_width = res->min_width;
+	c->min_height = res->min_height;
+	c->max_width = res->max_width;
+	c->max_height = res->max_height;
+	drmModeFreeResources(res);
+	return 0;
+}
+
 GRALLOC_EXPORT struct gralloc_consumer *
 gralloc_consumer_create_kms_plane(struct gralloc_kms *kms, uint32_t plane_id,
 				  struct gralloc_device *dev)
@@ -61,8 +77,11 @@ gralloc_consumer_create_kms_plane(struct gralloc_kms *kms, uint32_t plane_id,
 	c->stride_align = KMS_ROW_ALIGN;
 	c->needs_dma_buf = true;
 	ret = add_plane_formats(kms, plane_id, c);
+	if (!ret)
+		ret = add_size_limits(kms, c);
 	if (ret) {
-		gralloc_log(ERROR, "%s: cannot read its formats: %s", name, strerror(-ret));
+		gralloc_log(ERROR, "%s: cannot read its formats and size limits: %s", name,
+			    strerror(-ret));
 		gralloc_consumer_destroy(c);
 		errno = -ret;
 		return NULL;
@@ -70,6 +89,15 @@ gralloc_consumer_create_kms_plane(struct gralloc_kms *kms, uint32_t plane_id,
 	/* No foreign memory to probe with means nothing foreign can be
 	 * offered either: leave the consumer unconstrained. */
 	imports = gralloc_kms_imports_foreign(kms, dev);
+	if (imports < 0 && imports != -ENODEV) {
+		/* A transient failure (ENOMEM) says nothing about the device:
+		 * no guess is baked into the consumer; the caller may retry. */
+		gralloc_log(ERROR, "%s: foreign-import probe failed: %s", name,
+			    gralloc_kms_probe_reason(kms));
+		gralloc_consumer_destroy(c);
+		errno = -imports;
+		return NULL;
+	}
 	if (imports == 0) {
 		c->imports_foreign = false;
 		gralloc_copy_name(c->own_device, sizeof(c->own_device), gralloc_kms_path(kms));

@@ -35,6 +35,40 @@ static const struct alignment_rule {
 		  GRALLOC_USAGE_CAMERA_WRITE | GRALLOC_USAGE_CAMERA_READ, 128, 16, PAGE },
 };
 
+/* Bytes of a BLOB request: `size`, or Android's width x 1. */
+static uint64_t blob_bytes(const struct gralloc_buffer_desc *desc)
+{
+	return desc->size ? desc->size : desc->height == 1 ? desc->width : 0;
+}
+
+static int blob_validate(const struct gralloc_buffer_desc *desc,
+			 const struct gralloc_format_info **format_out)
+{
+	uint64_t bytes = blob_bytes(desc);
+
+	if (desc->size && (desc->width || desc->height)) {
+		gralloc_log(ERROR, "BLOB of %llu bytes: width and height must be 0 with a size",
+			    (unsigned long long)desc->size);
+		return -EINVAL;
+	}
+	if (!bytes) {
+		gralloc_log(ERROR, "BLOB needs a size in bytes (or width = bytes, height = 1)");
+		return -EINVAL;
+	}
+	if (bytes > MAX_SIZE) {
+		gralloc_log(ERROR, "BLOB of %llu bytes exceeds the %llu-byte limit",
+			    (unsigned long long)bytes, (unsigned long long)MAX_SIZE);
+		return -EOVERFLOW;
+	}
+	if (desc->layer_count > 1) {
+		gralloc_log(ERROR, "a BLOB has no layers (layer_count %u)", desc->layer_count);
+		return -EINVAL;
+	}
+	if (format_out)
+		*format_out = gralloc_format_find(GRALLOC_FORMAT_BLOB);
+	return gralloc_usage_validate(desc->usage);
+}
+
 int gralloc_desc_validate(const struct gralloc_buffer_desc *desc,
 			  const struct gralloc_format_info **format_out)
 {
@@ -43,6 +77,13 @@ int gralloc_desc_validate(const struct gralloc_buffer_desc *desc,
 
 	if (!desc) {
 		gralloc_log(ERROR, "descriptor must not be NULL");
+		return -EINVAL;
+	}
+	if (desc->format == GRALLOC_FORMAT_BLOB)
+		return blob_validate(desc, format_out);
+	if (desc->size) {
+		gralloc_log(ERROR, "size %llu is for GRALLOC_FORMAT_BLOB only; pixel formats take "
+			    "width and height", (unsigned long long)desc->size);
 		return -EINVAL;
 	}
 	if (desc->width == 0 || desc->height == 0) {
@@ -114,6 +155,14 @@ int gralloc_layout_compute_min(const struct gralloc_buffer_desc *desc,
 	memset(out, 0, sizeof(*out));
 	out->num_planes = f->num_planes;
 	out->modifier = DRM_FORMAT_MOD_LINEAR;
+	if (f->fourcc == GRALLOC_FORMAT_BLOB) {
+		/* One plane of bytes; stride 0 says it has no rows. */
+		out->planes[0].size = blob_bytes(desc);
+		if (gralloc_align64(out->planes[0].size, PAGE, &out->size))
+			goto overflow;
+		out->layer_stride = out->size;
+		return 0;
+	}
 	ret |= gralloc_align64(desc->height, height_align, &height);
 
 	for (unsigned p = 0; p < f->num_planes; p++) {
@@ -148,10 +197,11 @@ overflow:
 	return -EOVERFLOW;
 }
 
-GRALLOC_EXPORT int gralloc_compute_layout(const struct gralloc_buffer_desc *desc,
+GRALLOC_EXPORT int gralloc_compute_layout(const struct gralloc_buffer_desc *caller_desc,
 					  struct gralloc_buffer_info *info)
 {
 	const struct gralloc_format_info *f;
+	struct gralloc_buffer_desc d, *desc = &d;
 	struct gralloc_layout layout;
 	int ret;
 
@@ -159,7 +209,9 @@ GRALLOC_EXPORT int gralloc_compute_layout(const struct gralloc_buffer_desc *desc
 		gralloc_log(ERROR, "info must not be NULL");
 		return -(errno = EINVAL);
 	}
-	ret = gralloc_desc_validate(desc, &f);
+	ret = gralloc_desc_in(&d, caller_desc);
+	if (!ret)
+		ret = gralloc_desc_validate(desc, &f);
 	if (!ret)
 		ret = gralloc_layout_compute(desc, f, &layout);
 	if (ret)
@@ -180,5 +232,35 @@ GRALLOC_EXPORT int gralloc_compute_layout(const struct gralloc_buffer_desc *desc
 		info->fds[i] = -1;
 	memcpy(info->planes, layout.planes, sizeof(info->planes));
 	info->is_dma_buf = false;
+	info->fd_size[0] = layout.size;
 	return 0;
+}
+
+/* The engine's layout redone with one pitch for every plane: the shape a
+ * display's dumb buffer has, where the driver and not we choose the pitch.
+ * Rows per plane stay the engine's; planes start on a page. *used is the
+ * end of the last plane of the last layer: the memory that must exist. */
+int gralloc_layout_pitched(const struct gralloc_layout *engine, uint32_t layers,
+			   uint32_t pitch, struct gralloc_layout *out, uint64_t *used)
+{
+	uint64_t end = 0, last = 0;
+	int ret = 0;
+
+	*out = *engine;
+	for (uint32_t p = 0; p < engine->num_planes; p++) {
+		const struct gralloc_plane_info *e = &engine->planes[p];
+		uint64_t rows = e->stride ? e->size / e->stride : 0;
+
+		if (pitch < e->stride)
+			return -EINVAL;
+		ret |= gralloc_align64(end, p ? gralloc_page_size() : 1, &out->planes[p].offset);
+		out->planes[p].stride = pitch;
+		ret |= gralloc_mul64(rows, pitch, &out->planes[p].size);
+		ret |= gralloc_add64(out->planes[p].offset, out->planes[p].size, &end);
+	}
+	ret |= gralloc_align64(end, gralloc_page_size(), &out->layer_stride);
+	ret |= gralloc_mul64(out->layer_stride, layers - 1, &last);
+	ret |= gralloc_add64(last, end, used);
+	ret |= gralloc_mul64(out->layer_stride, layers, &out->size);
+	return ret ? -EOVERFLOW : 0;
 }

@@ -5,24 +5,63 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gralloc/plan.h"
 
-/* Undeclared heaps (found in the heap directory) are secure when a
- * protected pattern names them: a vendor's "secure_video" must never be
- * handed out for ordinary memory just because nobody declared it. */
-bool policy_heap_is_secure(const struct gralloc_policy *policy, const char *name)
+static bool protected_pattern_names(const struct gralloc_policy *policy, const char *name)
 {
 	const struct policy_order *o = &policy->orders[CLASS_PROTECTED];
-	const struct policy_heap *heap =
-		policy_find_heap((struct gralloc_policy *)policy, name);
 
-	if (heap)
-		return heap->kind == HEAP_KIND_SECURE;
 	for (size_t i = 0; i < o->count; i++)
 		if (!fnmatch(o->patterns[i], name, 0))
 			return true;
 	return false;
+}
+
+/* A node by device number: names lie (a renamed node, a second mknod of
+ * the same heap, a symlink), st_rdev does not. 0 when absent. */
+static dev_t node_rdev(const struct gralloc_device *dev, const char *node)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dev->heap_dir, node);
+	if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode))
+		return 0;
+	return st.st_rdev;
+}
+
+int plan_heap_security(const struct gralloc_device *dev, const char *name, char *why,
+		       size_t len)
+{
+	const struct gralloc_policy *p = dev->policy;
+	const struct policy_heap *heap = policy_find_heap((struct gralloc_policy *)p, name);
+	dev_t rdev;
+
+	if (!heap)
+		return protected_pattern_names(p, name) ? HEAP_RESERVED : HEAP_PLAIN;
+	if (heap->kind != HEAP_KIND_SECURE)
+		return HEAP_PLAIN;
+	rdev = node_rdev(dev, heap->node);
+	for (size_t i = 0; rdev && i < p->num_heaps; i++) {
+		const struct policy_heap *other = &p->heaps[i];
+
+		if (other->kind == HEAP_KIND_SECURE || node_rdev(dev, other->node) != rdev)
+			continue;
+		if (why)
+			snprintf(why, len, "declared secure, but %s/%s is the same device as "
+				 "non-secure heap '%s' (%s/%s): protected content never lands "
+				 "there", dev->heap_dir, heap->node, other->name, dev->heap_dir,
+				 other->node);
+		return HEAP_FAKE_SECURE;
+	}
+	return HEAP_SECURE;
+}
+
+bool policy_heap_is_secure(const struct gralloc_device *dev, const char *name)
+{
+	return plan_heap_security(dev, name, NULL, 0) == HEAP_SECURE;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -31,37 +70,51 @@ static int cmp_names(const void *a, const void *b)
 }
 
 /* Heap names a pattern stands for: declared heaps and heap nodes present,
- * sorted so the order is stable across runs. */
-static size_t expand_pattern(struct gralloc_device *dev, const char *pattern,
-			     char (*names)[POLICY_NAME_MAX], size_t max)
+ * sorted so the order is stable across runs. Protected patterns stand for
+ * declared secure heaps only: a node nobody declared is never trusted
+ * with protected content, whatever its name. Returns how many matched,
+ * which may be more than `max` (only `max` are stored). */
+static size_t expand_pattern(struct gralloc_device *dev, enum policy_class cls,
+			     const char *pattern, char (*names)[POLICY_NAME_MAX], size_t max)
 {
 	const struct gralloc_policy *p = dev->policy;
-	size_t n = 0;
-	DIR *dir;
+	size_t n = 0, matched = 0;
+	DIR *dir = NULL;
 	struct dirent *ent;
 
 	if (!strpbrk(pattern, "*?[")) {
 		gralloc_copy_name(names[0], POLICY_NAME_MAX, pattern);
 		return 1;
 	}
-	for (size_t i = 0; i < p->num_heaps && n < max; i++)
-		if (!fnmatch(pattern, p->heaps[i].name, 0))
+	for (size_t i = 0; i < p->num_heaps; i++) {
+		if (fnmatch(pattern, p->heaps[i].name, 0) ||
+		    (cls == CLASS_PROTECTED && p->heaps[i].kind != HEAP_KIND_SECURE))
+			continue;
+		matched++;
+		if (n < max)
 			gralloc_copy_name(names[n++], POLICY_NAME_MAX, p->heaps[i].name);
-	dir = opendir(dev->heap_dir);
-	while (dir && (ent = readdir(dir)) && n < max) {
+	}
+	if (cls != CLASS_PROTECTED)
+		dir = opendir(dev->heap_dir);
+	while (dir && (ent = readdir(dir))) {
 		bool dup = false;
 
-		if (ent->d_name[0] == '.' || fnmatch(pattern, ent->d_name, 0))
+		if (ent->d_name[0] == '.' || fnmatch(pattern, ent->d_name, 0) ||
+		    strlen(ent->d_name) >= POLICY_NAME_MAX ||
+		    policy_find_heap(dev->policy, ent->d_name))
 			continue;
 		for (size_t i = 0; i < n; i++)
 			dup |= !strcmp(names[i], ent->d_name);
-		if (!dup && strlen(ent->d_name) < POLICY_NAME_MAX)
+		if (dup)
+			continue;
+		matched++;
+		if (n < max)
 			gralloc_copy_name(names[n++], POLICY_NAME_MAX, ent->d_name);
 	}
 	if (dir)
 		closedir(dir);
 	qsort(names, n, POLICY_NAME_MAX, cmp_names);
-	return n;
+	return matched;
 }
 
 static struct plan_candidate *add(struct plan *plan, struct gralloc_backend *backend,
@@ -123,8 +176,11 @@ static void plan_heap(struct gralloc_device *dev, const struct gralloc_buffer_de
 	struct gralloc_policy *p = dev->policy;
 	const struct policy_heap *heap = policy_find_heap(p, name);
 	const char *node = heap ? heap->node : name;
-	bool secure = policy_heap_is_secure(p, name);
+	char fake_why[384];
+	int security = plan_heap_security(dev, name, fake_why, sizeof(fake_why));
+	bool contiguous = heap && heap->kind == HEAP_KIND_CMA;
 
+	plan->num_heaps++;
 	for (size_t b = 0; b < gralloc_backend_impl_count; b++) {
 		struct gralloc_backend *backend = dev->backends[b];
 		struct plan_candidate *c;
@@ -134,14 +190,23 @@ static void plan_heap(struct gralloc_device *dev, const struct gralloc_buffer_de
 		c = add(plan, backend, name, node);
 		if (!c)
 			return;
-		if (plan->cls == CLASS_PROTECTED && !secure) {
-			snprintf(c->reason, sizeof(c->reason),
-				 "not a secure heap: protected content never lands here");
+		if (security == HEAP_FAKE_SECURE) {
+			snprintf(c->reason, sizeof(c->reason), "%s", fake_why);
 			continue;
 		}
-		if (plan->cls != CLASS_PROTECTED && secure) {
-			snprintf(c->reason, sizeof(c->reason),
-				 "secure heap: serves protected requests only");
+		if (plan->cls == CLASS_PROTECTED && security != HEAP_SECURE) {
+			snprintf(c->reason, sizeof(c->reason), "%s",
+				 heap ? "not a secure heap: protected content never lands here" :
+					"undeclared heap: protected content goes only to heaps "
+					"declared kind=secure");
+			continue;
+		}
+		if (plan->cls != CLASS_PROTECTED && security != HEAP_PLAIN) {
+			snprintf(c->reason, sizeof(c->reason), "%s",
+				 security == HEAP_SECURE ?
+					 "secure heap: serves protected requests only" :
+					 "undeclared, but a protected pattern names it: reserved "
+					 "for protected content, serves nothing until declared");
 			continue;
 		}
 		if (check_backend(backend, desc, plan, c->reason, sizeof(c->reason)))
@@ -149,10 +214,14 @@ static void plan_heap(struct gralloc_device *dev, const struct gralloc_buffer_de
 		if (backend->impl->status(backend, node, c->reason, sizeof(c->reason)))
 			continue;
 		c->verdict = GRALLOC_VERDICT_FALLBACK;
-		snprintf(c->reason, sizeof(c->reason), "%s heap%s%s",
+		c->not_contiguous = plan->cls == CLASS_CONTIGUOUS && !contiguous;
+		snprintf(c->reason, sizeof(c->reason), "%s heap%s%s%s",
 			 heap ? policy_kind_names[heap->kind] : "undeclared",
 			 heap && !heap->cached ? ", uncached" : "",
-			 strcmp(node, name) ? " (renamed node)" : "");
+			 strcmp(node, name) ? " (renamed node)" : "",
+			 c->not_contiguous ? "; NOT guaranteed contiguous: scattered pages "
+					     "unless the heap says otherwise (declare it kind=cma "
+					     "if it is)" : "");
 	}
 }
 
@@ -163,7 +232,7 @@ static void plan_fallback(struct gralloc_device *dev, const struct gralloc_buffe
 		struct gralloc_backend *backend = dev->backends[b];
 		struct plan_candidate *c;
 
-		if (!backend || strcmp(backend->impl->name, name))
+		if (!backend || strcmp(backend->impl->name, name) || backend->impl->import_only)
 			continue;
 		if (plan->exclusive[0] && plan->c[0].backend == backend)
 			continue; /* already first */
@@ -273,19 +342,40 @@ void gralloc_plan_ex(struct gralloc_device *dev, const struct gralloc_buffer_des
 		plan_must_serve(dev, desc, plan);
 
 	for (size_t i = 0; i < order->count; i++) {
-		size_t n = expand_pattern(dev, order->patterns[i], names, POLICY_MAX_HEAPS);
+		size_t n = expand_pattern(dev, plan->cls, order->patterns[i], names,
+					  PLAN_MAX_HEAPS);
+		size_t dropped = n > PLAN_MAX_HEAPS ? n - PLAN_MAX_HEAPS : 0;
 
 		if (n == 0) {
 			struct plan_candidate *c = add(plan, NULL, order->patterns[i], "");
 
 			if (c)
 				snprintf(c->reason, sizeof(c->reason),
-					 "no heap matches '%s' in %s", order->patterns[i],
-					 dev->heap_dir);
+					 "no %sheap matches '%s'%s%s",
+					 plan->cls == CLASS_PROTECTED ? "declared secure " : "",
+					 order->patterns[i],
+					 plan->cls == CLASS_PROTECTED ? "" : " in ",
+					 plan->cls == CLASS_PROTECTED ? "" : dev->heap_dir);
 		}
-		for (size_t k = 0; k < n; k++)
-			if (!seen_heap(plan, names[k]))
-				plan_heap(dev, desc, plan, names[k]);
+		for (size_t k = 0; k < n - dropped; k++) {
+			if (seen_heap(plan, names[k]))
+				continue;
+			if (plan->num_heaps == PLAN_MAX_HEAPS) {
+				dropped++;
+				continue;
+			}
+			plan_heap(dev, desc, plan, names[k]);
+		}
+		if (dropped) {
+			struct plan_candidate *c = add(plan, NULL, order->patterns[i], "");
+
+			/* Said, never silent: explain shows it as a step. */
+			if (c)
+				snprintf(c->reason, sizeof(c->reason),
+					 "%zu more heap%s match '%s' than a plan holds (%d "
+					 "heaps): not tried", dropped, dropped == 1 ? "" : "s",
+					 order->patterns[i], PLAN_MAX_HEAPS);
+		}
 	}
 	for (size_t i = 0; i < dev->policy->num_fallbacks; i++)
 		plan_fallback(dev, desc, plan, dev->policy->fallbacks[i]);

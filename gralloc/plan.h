@@ -7,13 +7,21 @@
 #include "gralloc/policy.h"
 #include "gralloc/private.h"
 
-#define PLAN_MAX_CANDIDATES 48
+/* Distinct heaps one plan considers; more matches are listed as one
+ * "not tried" step. Candidates: every heap backend for each heap, a
+ * claim, a note per pattern and the fallbacks, so add() never runs out. */
+#define PLAN_MAX_HEAPS 64
+#define PLAN_HEAP_BACKENDS 2 /* dma-heap, ion */
+#define PLAN_MAX_CANDIDATES \
+	(PLAN_HEAP_BACKENDS * PLAN_MAX_HEAPS + 1 + POLICY_MAX_PATTERNS + POLICY_MAX_FALLBACKS)
 
 struct plan_candidate {
 	struct gralloc_backend *backend;
 	char heap[POLICY_NAME_MAX];
 	char node[POLICY_NAME_MAX];
 	enum gralloc_verdict verdict;
+	/* Usable for a contiguous request, but nothing says its memory is. */
+	bool not_contiguous;
 	char reason[384];
 };
 
@@ -23,6 +31,7 @@ struct plan {
 	/* Set when a backend's must_serve() claimed the request. */
 	char exclusive[384];
 	bool needs_dma_buf;
+	size_t num_heaps;
 	size_t count;
 	struct plan_candidate c[PLAN_MAX_CANDIDATES];
 };
@@ -44,7 +53,20 @@ void gralloc_plan(struct gralloc_device *dev, const struct gralloc_buffer_desc *
 		  struct plan *out);
 void gralloc_plan_ex(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
 		     const struct plan_options *opts, struct plan *out);
-bool policy_heap_is_secure(const struct gralloc_policy *policy, const char *name);
+
+/* What a heap is to protected content. Secure means declared kind=secure
+ * AND its node is a different device (st_rdev) from the node of every heap
+ * the policy declares non-secure. */
+enum heap_security {
+	HEAP_PLAIN,       /* ordinary memory */
+	HEAP_SECURE,
+	HEAP_FAKE_SECURE, /* declared secure, but the node is a non-secure heap's */
+	HEAP_RESERVED,    /* undeclared, named by a protected pattern: serves nothing */
+};
+/* enum heap_security; `why` (may be NULL) says what makes a fake. */
+int plan_heap_security(const struct gralloc_device *dev, const char *name, char *why,
+		       size_t len);
+bool policy_heap_is_secure(const struct gralloc_device *dev, const char *name);
 
 /* explain.c: an explanation of gralloc_plan_ex(); `consumers` names them
  * in the summary (NULL: none given). */

@@ -37,7 +37,8 @@ static const char default_policy[] =
 	"order cached system\n"
 	"order default system\n"
 	"fallback udmabuf memfd\n"
-	"iommu auto\n";
+	"iommu auto\n"
+	"max-allocation 50%\n";
 
 void policy_init_defaults(struct gralloc_policy *policy)
 {
@@ -106,12 +107,12 @@ bool policy_has_iommu(const struct gralloc_policy *policy)
 enum policy_class policy_classify(const struct gralloc_policy *policy, uint64_t usage,
 				  const char **why)
 {
-	const uint64_t device_usage = GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CURSOR |
+	const uint64_t device_usage = GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CURSOR_PLANE |
 				      GRALLOC_USAGE_COMPOSER_OVERLAY |
 				      GRALLOC_USAGE_CAMERA_WRITE | GRALLOC_USAGE_CAMERA_READ |
 				      GRALLOC_USAGE_VIDEO_ENCODER | GRALLOC_USAGE_VIDEO_DECODER;
 
-	if (usage & GRALLOC_USAGE_PROTECTED) {
+	if (usage & GRALLOC_USAGE_PROTECTED_CONTENT) {
 		*why = "protected usage: secure heaps only, never a fallback";
 		return CLASS_PROTECTED;
 	}

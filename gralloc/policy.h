@@ -32,6 +32,9 @@ enum policy_class {
 
 enum policy_iommu { IOMMU_AUTO, IOMMU_PRESENT, IOMMU_ABSENT };
 
+/* The largest single allocation (see gralloc/limits.c). */
+enum policy_limit { LIMIT_PERCENT, LIMIT_BYTES, LIMIT_NONE };
+
 struct policy_ion_map {
 	bool set;
 	char heap_name[POLICY_NAME_MAX]; /* ION heap name ("" = use id_mask) */
@@ -60,6 +63,8 @@ struct gralloc_policy {
 	size_t num_fallbacks;
 	char fallbacks[POLICY_MAX_FALLBACKS][POLICY_NAME_MAX];
 	enum policy_iommu iommu;
+	enum policy_limit limit;
+	uint64_t limit_value; /* percent of the machine's memory, or bytes */
 	char source[256]; /* "built-in defaults" or the config file path */
 };
 
@@ -78,6 +83,13 @@ struct policy_heap *policy_find_heap(struct gralloc_policy *policy, const char *
 /* Finds or adds a heap entry; a new one defaults to node = name. */
 int policy_get_heap(struct gralloc_policy *policy, const char *name,
 		    struct policy_heap **out);
+
+/* limits.c: the policy's largest single allocation in bytes (UINT64_MAX:
+ * none), and the check every allocation passes: 0, or -ENOMEM with a
+ * message (also in `why` when not NULL) naming the limit. */
+uint64_t policy_limit_bytes(const struct gralloc_policy *policy);
+int policy_limit_check(const struct gralloc_policy *policy, uint64_t size, char *why,
+		       size_t len);
 
 bool policy_has_iommu(const struct gralloc_policy *policy);
 enum policy_class policy_classify(const struct gralloc_policy *policy, uint64_t usage,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The policy config language: parse, check, dump. See docs/policy.md. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -213,11 +214,70 @@ static int parse_iommu(struct parse_ctx *ctx, char **words, int n)
 	return -EINVAL;
 }
 
+/* max-allocation 50% | 512M | 2G | 4096 | none */
+static int parse_limit(struct parse_ctx *ctx, char **words, int n)
+{
+	struct gralloc_policy *p = ctx->policy;
+	unsigned long long v;
+	char *end;
+
+	if (n == 2 && !strcmp(words[1], "none")) {
+		p->limit = LIMIT_NONE;
+		p->limit_value = 0;
+		return 0;
+	}
+	if (n != 2 || !isdigit((unsigned char)words[1][0]))
+		goto bad;
+	errno = 0;
+	v = strtoull(words[1], &end, 10);
+	if (errno)
+		goto bad;
+	if (!strcmp(end, "%")) {
+		if (v < 1 || v > 100)
+			goto bad;
+		p->limit = LIMIT_PERCENT;
+		p->limit_value = v;
+		return 0;
+	}
+	for (const char *units = "KMGT"; *end && *units; units++) {
+		v = v > UINT64_MAX / 1024 ? 0 : v * 1024;
+		if (*end == *units) {
+			end++;
+			break;
+		}
+	}
+	if (*end || !v)
+		goto bad;
+	p->limit = LIMIT_BYTES;
+	p->limit_value = v;
+	return 0;
+bad:
+	parse_error(ctx, "'max-allocation' takes a percentage of memory (1%%..100%%), "
+		    "a size (bytes, or with K, M, G, T) or none");
+	return -EINVAL;
+}
+
 /* Security rules that no file may break: secure heaps serve protected
  * requests and nothing else, and protected requests reach nothing else. */
 static int check_policy(struct parse_ctx *ctx)
 {
 	struct gralloc_policy *p = ctx->policy;
+
+	/* The planner also compares device numbers (a second node of the
+	 * same heap); the plain case is caught here, at its line. */
+	for (size_t s = 0; s < p->num_heaps; s++) {
+		if (p->heaps[s].kind != HEAP_KIND_SECURE)
+			continue;
+		for (size_t h = 0; h < p->num_heaps; h++) {
+			if (p->heaps[h].kind == HEAP_KIND_SECURE ||
+			    strcmp(p->heaps[h].node, p->heaps[s].node))
+				continue;
+			parse_error(ctx, "secure heap '%s' uses node '%s', the node of "
+				    "non-secure heap '%s': a name does not make memory secure",
+				    p->heaps[s].name, p->heaps[s].node, p->heaps[h].name);
+			return -EINVAL;
+		}
+	}
 
 	for (int c = 0; c < CLASS_COUNT; c++) {
 		const struct policy_order *o = &p->orders[c];
@@ -304,8 +364,11 @@ int policy_load_string(struct gralloc_policy *policy, const char *text,
 			ret = parse_fallback(&ctx, words, n);
 		else if (!strcmp(words[0], "iommu"))
 			ret = parse_iommu(&ctx, words, n);
+		else if (!strcmp(words[0], "max-allocation"))
+			ret = parse_limit(&ctx, words, n);
 		else {
-			parse_error(&ctx, "unknown directive '%s' (heap, order, fallback, iommu)",
+			parse_error(&ctx, "unknown directive '%s' (heap, order, fallback, iommu, "
+				    "max-allocation)",
 				    words[0]);
 			ret = -EINVAL;
 		}
@@ -402,5 +465,12 @@ int policy_dump(const struct gralloc_policy *p, char *buf, size_t len)
 	if (p->iommu == IOMMU_AUTO)
 		APPEND("  # detected: %s", policy_has_iommu(p) ? "present" : "absent");
 	APPEND("\n");
+	if (p->limit == LIMIT_NONE)
+		APPEND("max-allocation none\n");
+	else if (p->limit == LIMIT_PERCENT)
+		APPEND("max-allocation %llu%%  # %llu bytes here\n",
+		       (unsigned long long)p->limit_value, (unsigned long long)policy_limit_bytes(p));
+	else
+		APPEND("max-allocation %llu\n", (unsigned long long)p->limit_value);
 	return (int)used;
 }

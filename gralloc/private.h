@@ -15,20 +15,24 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Usage that means "a display engine reads this". */
-#define GRALLOC_USAGE_DISPLAY (GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CURSOR | \
+#define GRALLOC_USAGE_DISPLAY (GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CURSOR_PLANE | \
 			       GRALLOC_USAGE_COMPOSER_OVERLAY | GRALLOC_USAGE_FRONT_BUFFER)
 
 struct gralloc_format_info;
 struct gralloc_policy;
 struct route_cache;
 
-/* Result of the layout engine: everything but the memory. */
+/* A buffer's layout as data: made by whoever made the memory (the layout
+ * engine for heaps, the driver for dumb buffers, the caller for foreign
+ * memory), recorded with the buffer and carried in handles, never derived
+ * again from the descriptor. */
 struct gralloc_layout {
 	uint32_t num_planes;
 	struct gralloc_plane_info planes[GRALLOC_MAX_PLANES];
 	uint64_t layer_stride;
-	uint64_t size;
+	uint64_t size;     /* bytes behind all fds together */
 	uint64_t modifier;
+	uint64_t fd_size[GRALLOC_MAX_PLANES]; /* real bytes behind each fd */
 };
 
 /* What a backend needs to make one allocation. */
@@ -39,7 +43,10 @@ struct gralloc_alloc_request {
 				* drm-dumb, the DRM device path (NULL: the
 				* default display) */
 	uint64_t size;         /* page rounded, > 0 */
-	const struct gralloc_layout *layout;
+	/* In: the layout engine's. A backend whose memory comes with its own
+	 * layout (drm-dumb: the driver picks the pitch) rewrites it; every
+	 * backend leaves fd_size[0] as the real size of the fd it returns. */
+	struct gralloc_layout *layout;
 };
 
 struct gralloc_backend;
@@ -52,6 +59,7 @@ struct gralloc_backend_impl {
 	bool dma_buf;         /* fds are dma-bufs (false: memfd) */
 	bool contiguous_ok;   /* memory fit for devices without an IOMMU */
 	bool exports_from_display; /* the display device's own memory */
+	bool import_only;     /* wraps memory made elsewhere; never a candidate */
 	int (*create)(struct gralloc_device *dev, struct gralloc_backend **out);
 	void (*destroy)(struct gralloc_backend *backend);
 	/* 0 if usable (for that heap when uses_heaps), else -errno and a reason. */
@@ -62,7 +70,8 @@ struct gralloc_backend_impl {
 	 * it then goes first and every other candidate is skipped with `why`. */
 	int (*must_serve)(struct gralloc_backend *backend,
 			  const struct gralloc_buffer_desc *desc, char *why, size_t len);
-	/* On success *fd_out is a new fd the caller owns. */
+	/* On success *fd_out is a new fd the caller owns. NULL for
+	 * import-only backends. */
 	int (*allocate)(struct gralloc_backend *backend,
 			const struct gralloc_alloc_request *req, int *fd_out);
 	/* Cache maintenance around CPU access; NULL when there is none.
@@ -87,55 +96,85 @@ struct gralloc_device {
 	char display_path[256]; /* "" = first KMS device found */
 	struct gralloc_policy *policy;
 	struct gralloc_backend *backends[8]; /* index matches gralloc_backend_impls */
-	pthread_mutex_t lock;                /* guards buffers and next_id */
-	struct gralloc_buffer *buffers;      /* live buffers, for free() checks */
+	pthread_mutex_t lock;                /* guards live and next_id */
+	struct live_set *live;               /* buffers free() may still take */
 	uint64_t next_id;
 	struct route_cache *routes;          /* guarded by lock */
+	/* One for the creator until gralloc_device_destroy(), one for each
+	 * buffer not yet released: buffers held past destroy keep the
+	 * backends they close their memory with. */
+	_Atomic uint32_t refs;
+	_Atomic bool destroyed;              /* gralloc_device_destroy() ran */
+	struct buffer_pool *pool;
 };
 
 #define GRALLOC_MAX_LOCK_DEPTH 8
 
-/* Something another module hangs on a buffer (a KMS framebuffer, an
- * EGLImage) that must go away before the buffer's memory does. */
-struct gralloc_attachment {
-	struct gralloc_attachment *next;
-	void (*release)(struct gralloc_attachment *att);
+/* One key of gralloc_buffer_set_user_data(). */
+struct gralloc_user_data {
+	struct gralloc_user_data *next;
+	const void *key;
+	void *data;
+	void (*destroy)(void *data);
 };
 
 struct gralloc_buffer {
 	struct gralloc_device *dev;
-	struct gralloc_buffer *next;
 	uint64_t id;
+	/* References: one for the allocation (dropped by free() or device
+	 * destroy), one for each acquire(). */
+	_Atomic uint32_t refs;
+	bool in_live;                    /* in dev->live; changed under dev->lock */
 	struct gralloc_buffer_desc desc; /* desc.name points at name[] */
 	char name[GRALLOC_NAME_MAX];
 	const struct gralloc_format_info *format;
 	struct gralloc_layout layout;
 	uint32_t num_fds;
 	int fds[GRALLOC_MAX_PLANES]; /* owned */
+	bool writable;               /* fds allow PROT_WRITE mappings */
+	/* Its memory may go to the pool: allocated here, and its fds never
+	 * left the library. Cleared for good by anything that hands them out. */
+	bool pool_ok;
+	bool named;                  /* the dma-buf carries its name */
 	struct gralloc_backend *backend;
 	char heap[GRALLOC_NAME_MAX];
 
-	pthread_mutex_t lock; /* guards the mapping and lock state */
-	void *map;
-	size_t map_len;
+	pthread_mutex_t lock; /* guards the mappings, lock state and user data */
+	void *map[GRALLOC_MAX_PLANES]; /* per fd, made on first lock */
+	bool map_writable;             /* map[0] allows writes */
+	bool mapped;                   /* every fd mapped, lock's checks passed once */
+	uint64_t cpu_ok;               /* with mapped: the CPU usage lock allows */
 	uint32_t lock_depth;
 	uint64_t lock_usage[GRALLOC_MAX_LOCK_DEPTH];
-	struct gralloc_attachment *attachments; /* guarded by lock */
+	struct gralloc_user_data *user_data;
 };
 
-/* The module interface: exported from libgralloc (headers not installed)
- * for this project's own add-on libraries such as libgralloc-egl, which
- * must share the core's state rather than link a copy of it. */
-GRALLOC_EXPORT void gralloc_buffer_attach(struct gralloc_buffer *buf,
-					  struct gralloc_attachment *att);
-/* Unlinks att if still attached; returns whether it was. */
-GRALLOC_EXPORT bool gralloc_buffer_detach(struct gralloc_buffer *buf,
-					  struct gralloc_attachment *att);
+/* buffer.c: gives buf an id, its first reference and its lock, and makes it
+ * known to dev so that free() accepts it. buf must be fully built (fds,
+ * layout, backend, format). */
+int gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf);
+/* Names the dma-buf once (`gralloc ps` shows it); caller holds buf->lock
+ * or is the only one who can reach buf. */
+void gralloc_buffer_name(struct gralloc_buffer *buf);
+/* Its fds leave the library (export, describe, handles, user data): named,
+ * and never recycled. */
+void gralloc_buffer_escape(struct gralloc_buffer *buf);
+/* Drops the allocation reference if dev still holds it; false otherwise. */
+bool gralloc_buffer_drop_alloc_ref(struct gralloc_device *dev, struct gralloc_buffer *buf);
+/* device.c */
+void gralloc_device_ref(struct gralloc_device *dev);
+void gralloc_device_unref(struct gralloc_device *dev);
 
-/* buffer.c: gives buf an id, initialises its lock and makes it known to
- * dev so that free() accepts it. buf must be fully built (fds, layout,
- * backend, format). */
-void gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf);
+/* live.c: the set of live buffers of a device, O(1) by address. A freed
+ * pointer is looked up without being dereferenced. */
+struct live_set *live_set_create(void);
+void live_set_destroy(struct live_set *set);
+int live_set_add(struct live_set *set, struct gralloc_buffer *buf);
+bool live_set_remove(struct live_set *set, const struct gralloc_buffer *buf);
+size_t live_set_drain(struct live_set *set, struct gralloc_buffer ***out);
+size_t live_set_count(const struct live_set *set);
+/* Instead of free(): see the quarantine in live.c. */
+void gralloc_buffer_struct_free(struct gralloc_buffer *buf);
 
 /* usage.c */
 int gralloc_usage_validate(uint64_t usage);
@@ -153,6 +192,8 @@ int gralloc_layout_compute(const struct gralloc_buffer_desc *desc,
 int gralloc_layout_compute_min(const struct gralloc_buffer_desc *desc,
 			       const struct gralloc_format_info *format, uint32_t min_align,
 			       struct gralloc_layout *out);
+int gralloc_layout_pitched(const struct gralloc_layout *engine, uint32_t layers,
+			   uint32_t pitch, struct gralloc_layout *out, uint64_t *used);
 
 /* checked arithmetic: 0 or -EOVERFLOW */
 static inline int gralloc_mul64(uint64_t a, uint64_t b, uint64_t *out)
@@ -173,5 +214,25 @@ static inline int gralloc_align64(uint64_t v, uint64_t align, uint64_t *out)
 int gralloc_ioctl(int fd, unsigned long request, void *arg);
 void gralloc_copy_name(char *dst, size_t len, const char *src);
 int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage);
+uint64_t gralloc_page_size(void);
+/* Version 1 size of a public struct: up to and including its last v1 field. */
+#define GRALLOC_V1_SIZE(type, last)                                                \
+	((offsetof(type, last) + sizeof(((type *)0)->last) + _Alignof(type) - 1) & \
+	 ~(_Alignof(type) - 1))
+int gralloc_struct_in(void *dst, size_t dst_size, const void *src, size_t v1_size,
+		      const char *what);
+#define DESC_V1_SIZE GRALLOC_V1_SIZE(struct gralloc_buffer_desc, size)
+#define OPTIONS_V1_SIZE GRALLOC_V1_SIZE(struct gralloc_device_options, pool_max_buffers)
+#define IMPORT_V1_SIZE GRALLOC_V1_SIZE(struct gralloc_import_desc, name)
+/* Public entry points copy the caller's descriptor into a full one. */
+static inline int gralloc_desc_in(struct gralloc_buffer_desc *dst,
+				  const struct gralloc_buffer_desc *src)
+{
+	if (!src) {
+		gralloc_log(ERROR, "descriptor must not be NULL");
+		return -EINVAL;
+	}
+	return gralloc_struct_in(dst, sizeof(*dst), src, DESC_V1_SIZE, "gralloc_buffer_desc");
+}
 
 #endif

@@ -11,29 +11,28 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
-/* Caller holds dev->lock. Heap nodes come and go rarely (a module loaded
- * at run time), and a stat per allocation costs as much as a small
- * allocation's own work under emulation: look at most every 100 ms. The
- * clock is the vDSO's, no system call. Explain refreshes its own usage's
- * routes, so what it says is what the next allocation does. */
+/* Caller holds dev->lock. A heap node added or removed (a module loaded at
+ * run time) changes the directory's stamps. Checked on every lookup, not
+ * every so often: explain plans afresh each time, and an allocation right
+ * after it must follow the same plan, not one cached before the node
+ * appeared. One stat is small next to an allocation's ioctl and mmap. */
 static void drop_if_stale(struct gralloc_device *dev)
 {
 	struct route_cache *cache = dev->routes;
-	struct timespec now;
 	struct stat st;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	if (cache->used && (now.tv_sec - cache->checked.tv_sec) * 1000000000L +
-				   (now.tv_nsec - cache->checked.tv_nsec) < 100000000L)
-		return;
-	cache->checked = now;
 	memset(&st, 0, sizeof(st));
 	stat(dev->heap_dir, &st);
-	if (same_time(&st.st_mtim, &cache->dir_mtime) && same_time(&st.st_ctim, &cache->dir_ctime))
+	/* Timestamps tick at the kernel's coarse clock: two changes within
+	 * one tick keep them, but a tmpfs directory's size (devtmpfs, /tmp)
+	 * grows with every entry. */
+	if (same_time(&st.st_mtim, &cache->dir_mtime) &&
+	    same_time(&st.st_ctim, &cache->dir_ctime) && st.st_size == cache->dir_size)
 		return;
 	cache->used = 0;
 	cache->dir_mtime = st.st_mtim;
 	cache->dir_ctime = st.st_ctim;
+	cache->dir_size = st.st_size;
 }
 
 bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out)
@@ -43,8 +42,14 @@ bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *ou
 	pthread_mutex_lock(&dev->lock);
 	drop_if_stale(dev);
 	for (uint32_t i = 0; i < dev->routes->used && !hit; i++) {
-		if (dev->routes->entries[i].usage == usage) {
-			*out = dev->routes->entries[i];
+		const struct routes *e = &dev->routes->entries[i];
+
+		if (e->usage == usage) {
+			/* The routes in use, not the whole table. */
+			out->usage = e->usage;
+			out->cls = e->cls;
+			out->count = e->count;
+			memcpy(out->r, e->r, e->count * sizeof(e->r[0]));
 			hit = true;
 		}
 	}
@@ -61,8 +66,11 @@ void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *ou
 		const struct plan_candidate *c = &plan->c[i];
 		struct route *r;
 
-		if (c->verdict == GRALLOC_VERDICT_SKIPPED)
+		if (c->verdict == GRALLOC_VERDICT_SKIPPED) {
+			if (!out->why[0] && c->backend)
+				memcpy(out->why, c->reason, sizeof(out->why));
 			continue;
+		}
 		r = &out->r[out->count++];
 		r->backend = c->backend;
 		memcpy(r->heap, c->heap, sizeof(r->heap));
@@ -70,21 +78,8 @@ void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *ou
 	}
 }
 
-int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-		 struct routes *out)
-{
-	struct plan *plan = malloc(sizeof(*plan));
-
-	if (!plan)
-		return -ENOMEM;
-	gralloc_plan(dev, desc, plan);
-	routes_store(dev, plan, desc->usage, out);
-	free(plan);
-	return 0;
-}
-
-void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t usage,
-		  struct routes *out)
+static void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t usage,
+			 struct routes *out)
 {
 	struct route_cache *cache = dev->routes;
 	uint32_t slot;
@@ -105,3 +100,17 @@ void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t 
 	cache->entries[slot] = *out;
 	pthread_mutex_unlock(&dev->lock);
 }
+
+int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		 struct routes *out)
+{
+	struct plan *plan = malloc(sizeof(*plan));
+
+	if (!plan)
+		return -ENOMEM;
+	gralloc_plan(dev, desc, plan);
+	routes_store(dev, plan, desc->usage, out);
+	free(plan);
+	return 0;
+}
+

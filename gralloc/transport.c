@@ -10,7 +10,7 @@
 #include "gralloc/handle.h"
 #include "gralloc/private.h"
 
-#define FDS_SPACE CMSG_SPACE(sizeof(int) * GRALLOC_HANDLE_MAX_FDS)
+#define FDS_SPACE CMSG_SPACE(sizeof(int) * GRALLOC_WIRE_MAX_FDS)
 
 union control {
 	struct cmsghdr align;
@@ -28,9 +28,9 @@ static int sock_type(int sock, int *type)
 
 GRALLOC_EXPORT int gralloc_handle_send(int sock, const struct gralloc_buffer *buf)
 {
-	uint8_t data[GRALLOC_HANDLE_SIZE];
-	int fds[GRALLOC_HANDLE_MAX_FDS];
-	uint32_t num_fds = GRALLOC_HANDLE_MAX_FDS;
+	uint8_t data[GRALLOC_WIRE_SIZE];
+	int fds[GRALLOC_WIRE_MAX_FDS];
+	uint32_t num_fds = GRALLOC_WIRE_MAX_FDS;
 	union control ctl;
 	struct iovec iov;
 	struct msghdr msg = { 0 };
@@ -83,7 +83,7 @@ GRALLOC_EXPORT int gralloc_handle_send(int sock, const struct gralloc_buffer *bu
 }
 
 struct rx {
-	int fds[GRALLOC_HANDLE_MAX_FDS];
+	int fds[GRALLOC_WIRE_MAX_FDS];
 	uint32_t num_fds;
 	bool too_many; /* more fds than any handle carries: closed, error */
 };
@@ -110,7 +110,7 @@ static void rx_collect(struct rx *rx, struct msghdr *msg)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (rx->num_fds < GRALLOC_HANDLE_MAX_FDS) {
+			if (rx->num_fds < GRALLOC_WIRE_MAX_FDS) {
 				rx->fds[rx->num_fds++] = fd;
 			} else {
 				close(fd);
@@ -141,11 +141,11 @@ static ssize_t rx_chunk(int sock, struct rx *rx, uint8_t *data, size_t len)
 	rx_collect(rx, &msg);
 	if (msg.msg_flags & MSG_CTRUNC) {
 		gralloc_log(ERROR, "handle came with a truncated control message (more "
-			    "than %d fds?)", GRALLOC_HANDLE_MAX_FDS);
+			    "than %d fds?)", GRALLOC_WIRE_MAX_FDS);
 		return -EPROTO;
 	}
 	if (rx->too_many) {
-		gralloc_log(ERROR, "more than %d fds came with a handle", GRALLOC_HANDLE_MAX_FDS);
+		gralloc_log(ERROR, "more than %d fds came with a handle", GRALLOC_WIRE_MAX_FDS);
 		return -EPROTO;
 	}
 	if (msg.msg_flags & MSG_TRUNC) {
@@ -185,19 +185,19 @@ static int rx_stream(int sock, struct rx *rx, uint8_t *data, size_t cap, size_t 
 	uint64_t total;
 	int ret;
 
-	ret = rx_fill(sock, rx, data, 0, GRALLOC_HANDLE_HEADER_SIZE);
+	ret = rx_fill(sock, rx, data, 0, GRALLOC_WIRE_HEADER_SIZE);
 	if (ret)
 		return ret;
 	/* num_ints, little-endian at offset 12; bounded before any read. */
 	ints = (uint32_t)data[12] | (uint32_t)data[13] << 8 | (uint32_t)data[14] << 16 |
 	       (uint32_t)data[15] << 24;
 	if (gralloc_mul64(ints, 4, &total) ||
-	    gralloc_add64(total, GRALLOC_HANDLE_HEADER_SIZE, &total) || total > cap) {
+	    gralloc_add64(total, GRALLOC_WIRE_HEADER_SIZE, &total) || total > cap) {
 		gralloc_log(ERROR, "handle header announces %u ints, more than a handle "
 			    "(%zu bytes) holds", ints, cap);
 		return -EPROTO;
 	}
-	ret = rx_fill(sock, rx, data, GRALLOC_HANDLE_HEADER_SIZE, (size_t)total);
+	ret = rx_fill(sock, rx, data, GRALLOC_WIRE_HEADER_SIZE, (size_t)total);
 	if (ret == -ECONNRESET)
 		ret = -EPROTO; /* the header had arrived: this is a short handle */
 	*len = (size_t)total;
@@ -222,7 +222,7 @@ static int rx_packet(int sock, struct rx *rx, uint8_t *data, size_t cap, size_t 
 GRALLOC_EXPORT struct gralloc_buffer *gralloc_handle_receive(struct gralloc_device *dev,
 							     int sock)
 {
-	uint8_t data[GRALLOC_HANDLE_SIZE];
+	uint8_t data[GRALLOC_WIRE_SIZE];
 	struct rx rx = { .num_fds = 0 };
 	struct gralloc_buffer *buf = NULL;
 	size_t len = 0;

@@ -19,12 +19,12 @@ static const struct {
 	{ "gpu_data_buffer", GRALLOC_USAGE_GPU_DATA_BUFFER },
 	{ "composer_overlay", GRALLOC_USAGE_COMPOSER_OVERLAY },
 	{ "scanout", GRALLOC_USAGE_SCANOUT },
-	{ "cursor", GRALLOC_USAGE_CURSOR },
+	{ "cursor", GRALLOC_USAGE_CURSOR_PLANE },
 	{ "video_encoder", GRALLOC_USAGE_VIDEO_ENCODER },
 	{ "video_decoder", GRALLOC_USAGE_VIDEO_DECODER },
 	{ "camera_write", GRALLOC_USAGE_CAMERA_WRITE },
 	{ "camera_read", GRALLOC_USAGE_CAMERA_READ },
-	{ "protected", GRALLOC_USAGE_PROTECTED },
+	{ "protected", GRALLOC_USAGE_PROTECTED_CONTENT },
 	{ "front_buffer", GRALLOC_USAGE_FRONT_BUFFER },
 	{ "linear", GRALLOC_USAGE_LINEAR },
 	/* Short aliases for the command line; never printed. */
@@ -46,7 +46,7 @@ int gralloc_usage_validate(uint64_t usage)
 			    (unsigned long long)(usage & ~GRALLOC_USAGE_ALL));
 		return -EINVAL;
 	}
-	if ((usage & GRALLOC_USAGE_PROTECTED) && (usage & GRALLOC_USAGE_CPU)) {
+	if ((usage & GRALLOC_USAGE_PROTECTED_CONTENT) && (usage & GRALLOC_USAGE_CPU)) {
 		gralloc_log(ERROR, "protected buffers cannot have CPU usage: the CPU "
 			    "must not see protected content");
 		return -EINVAL;

@@ -24,10 +24,14 @@ void gralloc_copy_name(char *dst, size_t len, const char *src)
 {
 	if (!len)
 		return;
+	size_t n;
+
 	if (!src)
 		src = "";
-	strncpy(dst, src, len - 1);
-	dst[len - 1] = '\0';
+	/* Not strncpy: it pads all of dst, on the allocation path. */
+	n = strnlen(src, len - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 uint64_t gralloc_cpu_sync_flags(uint64_t cpu_usage)
@@ -50,4 +54,50 @@ int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage)
 	};
 
 	return gralloc_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+/* The ABI rule of gralloc.h: a caller's struct is as big as its struct_size
+ * says (0: version 1). Fields past it take their zero defaults; fields the
+ * caller has and this library does not know must be zero, or the caller
+ * is asking for something this library cannot give. */
+int gralloc_struct_in(void *dst, size_t dst_size, const void *src, size_t v1_size,
+		      const char *what)
+{
+	uint32_t given;
+	size_t n;
+
+	memcpy(&given, src, sizeof(given));
+	n = given ? given : v1_size;
+	if (n < v1_size) {
+		gralloc_log(ERROR, "%s.struct_size %u is smaller than version 1 (%zu bytes)", what,
+			    given, v1_size);
+		return -EINVAL;
+	}
+	for (size_t i = dst_size; i < n; i++) {
+		if (((const uint8_t *)src)[i]) {
+			gralloc_log(ERROR, "%s has a field at byte %zu that this library (version "
+				    "%zu bytes) does not know", what, i, dst_size);
+			return -E2BIG;
+		}
+	}
+	memset(dst, 0, dst_size);
+	memcpy(dst, src, n < dst_size ? n : dst_size);
+	given = (uint32_t)dst_size;
+	memcpy(dst, &given, sizeof(given));
+	return 0;
+}
+
+/* 4 KiB on x86, but 16 KiB or 64 KiB on many arm64 kernels. */
+uint64_t gralloc_page_size(void)
+{
+	static _Atomic long cached;
+	long p = cached;
+
+	if (!p) {
+		p = sysconf(_SC_PAGESIZE);
+		if (p <= 0)
+			p = 4096;
+		cached = p;
+	}
+	return (uint64_t)p;
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Runs every test: host suites (normal and ASan+UBSan builds), the fuzz run
-# and the real-kernel suite in the QEMU guest. Installs what it needs.
+# Runs every test: host suites (normal and ASan+UBSan builds), the fuzz run,
+# the Debian package build and the real-kernel suite in the QEMU guest. Installs what it needs.
 # Last line: "N passed, N failed, N skipped". Exit status non-zero on any
 # failure.
 set -u
@@ -45,6 +45,7 @@ fi
 
 if [ -f build/build.ninja ]; then
 	run_suites fuzz build fuzz
+	run_suites package build package
 	results=build/vm-results run_suites vm build vm
 fi
 # The guest suite again, built with ASan+UBSan: the KMS, EGL and handle

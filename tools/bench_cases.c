@@ -3,6 +3,9 @@
  * hand with the kernel's uapi, so a ratio near 1 means the library adds
  * nothing that matters. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -102,16 +105,205 @@ static int map_per_lock(struct bench_buf *b, unsigned iters)
 	return 0;
 }
 
+/* Allocates b->buf through the library, locks it once (the library maps on
+ * first lock) and maps a dup for the baseline. Errors are printed. */
+static int bench_map_setup(struct bench_buf *b);
+static void bench_map_teardown(struct bench_buf *b);
+
+/* Memory from the pool against fresh memory from the same library: what
+ * recycling saves (mostly the kernel zeroing new pages). */
+static int pooled_alloc(struct bench_buf *b, unsigned iters)
+{
+	for (unsigned i = 0; i < iters; i++) {
+		struct gralloc_buffer *buf = gralloc_buffer_allocate(b->pooled, &b->desc);
+
+		if (!buf)
+			return -errno;
+		gralloc_buffer_free(b->pooled, buf);
+	}
+	return 0;
+}
+
+/* b->param buffers live; the library side frees and replaces the oldest,
+ * the baseline does the same with one live buffer. Small buffers: the
+ * point is the bookkeeping, not the memory. */
+static int live_setup(struct bench_buf *b)
+{
+	b->desc.width = b->desc.height = 32;
+	b->live = calloc(b->param, sizeof(*b->live));
+	if (!b->live)
+		return cli_fail("out of memory", ENOMEM);
+	for (unsigned i = 0; i < b->param; i++)
+		if (!(b->live[i] = gralloc_buffer_allocate(b->dev, &b->desc)))
+			return cli_fail("cannot allocate the live buffers", errno);
+	b->one = gralloc_buffer_allocate(b->dev, &b->desc);
+	return b->one ? 0 : cli_fail("cannot allocate", errno);
+}
+
+static void live_teardown(struct bench_buf *b)
+{
+	for (unsigned i = 0; b->live && i < b->param; i++)
+		gralloc_buffer_free(b->dev, b->live[i]);
+	free(b->live);
+	gralloc_buffer_free(b->dev, b->one);
+	b->live = NULL;
+	b->one = NULL;
+}
+
+static int replace(struct gralloc_device *dev, struct gralloc_buffer **slot,
+		   const struct gralloc_buffer_desc *desc)
+{
+	gralloc_buffer_free(dev, *slot);
+	*slot = gralloc_buffer_allocate(dev, desc);
+	return *slot ? 0 : -errno;
+}
+
+static int free_at_n(struct bench_buf *b, unsigned iters)
+{
+	for (unsigned i = 0; i < iters; i++) {
+		int ret = replace(b->dev, &b->live[b->next], &b->desc);
+
+		if (ret)
+			return ret;
+		b->next = (b->next + 1) % b->param;
+	}
+	return 0;
+}
+
+static int free_at_one(struct bench_buf *b, unsigned iters)
+{
+	for (unsigned i = 0; i < iters; i++) {
+		int ret = replace(b->dev, &b->one, &b->desc);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct thread_job {
+	struct bench_buf *b;
+	unsigned iters;
+	int ret;
+};
+
+static void *alloc_thread(void *arg)
+{
+	struct thread_job *j = arg;
+
+	j->ret = library_alloc(j->b, j->iters);
+	return NULL;
+}
+
+/* The same number of allocations, shared by two threads on one device:
+ * below 1 the device lock lets them run in parallel. */
+static int two_threads(struct bench_buf *b, unsigned iters)
+{
+	struct thread_job j[2] = { { b, iters / 2, 0 }, { b, iters - iters / 2, 0 } };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, alloc_thread, &j[0]))
+		return -EAGAIN;
+	alloc_thread(&j[1]);
+	pthread_join(t, NULL);
+	return j[0].ret ? j[0].ret : j[1].ret;
+}
+
+static int socket_setup(struct bench_buf *b)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, b->sock) < 0)
+		return cli_fail("socketpair", errno);
+	b->buf = gralloc_buffer_allocate(b->dev, &b->desc);
+	if (!b->buf)
+		return cli_fail("allocation failed", errno);
+	b->fd = gralloc_buffer_export_fd(b->buf, 0);
+	return b->fd < 0 ? cli_fail("cannot export the buffer", errno) : 0;
+}
+
+static void socket_teardown(struct bench_buf *b)
+{
+	close(b->sock[0]);
+	close(b->sock[1]);
+	if (b->fd >= 0)
+		close(b->fd);
+	gralloc_buffer_free(b->dev, b->buf);
+	b->buf = NULL;
+	b->fd = -1;
+}
+
+static int library_handle(struct bench_buf *b, unsigned iters)
+{
+	for (unsigned i = 0; i < iters; i++) {
+		struct gralloc_buffer *got;
+		int ret = gralloc_handle_send(b->sock[0], b->buf);
+
+		if (ret)
+			return ret;
+		got = gralloc_handle_receive(b->dev, b->sock[1]);
+		if (!got)
+			return -errno;
+		gralloc_buffer_free(b->dev, got);
+	}
+	return 0;
+}
+
+/* One fd and as many bytes as a handle, by hand: sendmsg with SCM_RIGHTS,
+ * recvmsg, close. */
+static int raw_fd_pass(struct bench_buf *b, unsigned iters)
+{
+	for (unsigned i = 0; i < iters; i++) {
+		uint8_t payload[GRALLOC_WIRE_SIZE] = { 0 };
+		char ctl[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { payload, sizeof(payload) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		int fd;
+
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &b->fd, sizeof(int));
+		if (sendmsg(b->sock[0], &m, MSG_NOSIGNAL) < 0)
+			return -errno;
+		m.msg_controllen = sizeof(ctl);
+		if (recvmsg(b->sock[1], &m, MSG_CMSG_CLOEXEC) < 0)
+			return -errno;
+		c = CMSG_FIRSTHDR(&m);
+		if (!c || c->cmsg_type != SCM_RIGHTS)
+			return -EPROTO;
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		close(fd);
+	}
+	return 0;
+}
+
 const struct bench_case bench_cases[] = {
-	{ "alloc_free", "alloc+free vs heap ioctl+close", 1.05, false, library_alloc,
-	  baseline_alloc },
-	{ "lock_unlock", "lock+unlock vs sync pair", 1.2, true, library_lock, baseline_sync },
-	{ "map_per_lock", "mmap+sync+munmap vs sync pair", 0, true, map_per_lock,
-	  baseline_sync },
+	{ "alloc_free", "alloc+free vs heap ioctl+close", 1.05, BENCH_SMALL | BENCH_BIG, 0,
+	  false, NULL, NULL, library_alloc, baseline_alloc },
+	{ "pool_hit", "pooled alloc+free vs fresh", 0, BENCH_SMALL, 0, false, NULL, NULL,
+	  pooled_alloc, library_alloc },
+	/* "A pool hit at least 100 times faster than a fresh 8 MB buffer." */
+	{ "pool_hit", "pooled alloc+free vs fresh", 0.01, BENCH_BIG, 0, false, NULL, NULL,
+	  pooled_alloc, library_alloc },
+	{ "lock_unlock", "lock+unlock vs sync pair", 1.1, BENCH_SMALL | BENCH_BIG, 0, false,
+	  bench_map_setup, bench_map_teardown, library_lock, baseline_sync },
+	{ "map_per_lock", "mmap+sync+munmap vs sync pair", 0, BENCH_SMALL | BENCH_BIG, 0, false,
+	  bench_map_setup, bench_map_teardown, map_per_lock, baseline_sync },
+	{ "free_100_live", "free+alloc, 100 live vs 1", 1.2, BENCH_SMALL, 100, false,
+	  live_setup, live_teardown, free_at_n, free_at_one },
+	{ "free_1000_live", "free+alloc, 1000 live vs 1", 1.2, BENCH_SMALL, 1000, false,
+	  live_setup, live_teardown, free_at_n, free_at_one },
+	{ "free_10000_live", "free+alloc, 10000 live vs 1", 1.2, BENCH_SMALL, 10000, false,
+	  live_setup, live_teardown, free_at_n, free_at_one },
+	{ "two_threads", "alloc+free, 2 threads vs 1", 0, BENCH_SMALL, 0, true, NULL, NULL,
+	  two_threads, library_alloc },
+	{ "handle_pass", "handle send+receive vs SCM_RIGHTS", 0, BENCH_SMALL, 0, false,
+	  socket_setup, socket_teardown, library_handle, raw_fd_pass },
 };
 const size_t bench_case_count = sizeof(bench_cases) / sizeof(bench_cases[0]);
 
-int bench_map_setup(struct bench_buf *b)
+static int bench_map_setup(struct bench_buf *b)
 {
 	void *p;
 
@@ -143,7 +335,7 @@ fail:
 	return CLI_FAILED;
 }
 
-void bench_map_teardown(struct bench_buf *b)
+static void bench_map_teardown(struct bench_buf *b)
 {
 	if (b->map)
 		munmap(b->map, b->size);

@@ -22,6 +22,7 @@ struct cli_command {
 	int (*run)(int argc, char **argv); /* argv[0] is "gralloc NAME" */
 	const char *summary;               /* one line for `gralloc help` */
 	const char *usage;                 /* options, for errors and --help */
+	const char *details;               /* more lines for --help, or NULL */
 };
 
 int cmd_info(int argc, char **argv);
@@ -38,16 +39,39 @@ const struct cli_command *cli_find_command(const char *name);
  * Returns CLI_USAGE so callers can `return cli_usage_error(...)`. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Prints the command's usage to stdout (for --help); returns CLI_OK. */
+/* Prints the command's help (summary, usage, details) to stdout, for
+ * --help and `gralloc help CMD`; returns CLI_OK. */
 int cli_print_help(const char *cmd);
+/* The same text into buf (truncated to len), for commands that print it
+ * themselves. */
+void cli_format_help(const char *cmd, char *buf, size_t len);
 /* Library failure: "gralloc: <what>: <strerror(err)> (<gralloc_last_error()>)". */
 int cli_fail(const char *what, int err);
+/* The same, and with `json` also {"error","errno","message","reason"} on
+ * stdout, so a script reading JSON gets an answer on failure too. */
+int cli_fail_json(bool json, const char *what, int err);
 
 /* Full-validation number parsing: decimal digits only, no sign, no junk.
  * Nothing is printed: the caller knows which option it was. */
 bool cli_parse_u32(const char *s, uint32_t *out); /* false if bad or > UINT32_MAX */
 /* "WxH": 0, -EINVAL when malformed, -ERANGE when a side exceeds 32 bits. */
 int cli_parse_size(const char *s, uint32_t *w, uint32_t *h);
+
+/* --help text after the usage line of alloc and explain. */
+#define CLI_DESC_DETAILS \
+	"  -f FORMAT  a name or fourcc from 'gralloc formats' (NV12, XR24, XRGB8888),\n" \
+	"             or its code in hex (0x3231564e)\n" \
+	"  -u USAGE   comma-separated names: cpu_read, cpu_write, cpu, scanout,\n" \
+	"             gpu_texture, gpu_render_target, video_decoder, camera_write, ...\n" \
+	"             (a wrong name prints the full list)\n" \
+	"  -n NAME    buffer name; the kernel shows its first 16 bytes\n"
+
+/* -f: a format name, fourcc characters or "0x" + hex code of a format the
+ * library knows. 0, or -EINVAL after printing the usage error. */
+int cli_parse_format(const char *cmd, const char *s, uint32_t *fourcc);
+/* -u: comma-separated usage names, no empty entries. 0, or -EINVAL after
+ * printing the usage error (listing the valid names for an unknown one). */
+int cli_parse_usage(const char *cmd, const char *s, uint64_t *usage);
 
 /* Options shared by alloc and explain. */
 struct cli_desc_args {
@@ -60,7 +84,7 @@ struct cli_desc_args {
 int cli_parse_desc_args(const char *cmd, int argc, char **argv, struct cli_desc_args *out);
 
 /* Creates a device with the environment's settings; prints the failure. */
-struct gralloc_device *cli_device_open(void);
+struct gralloc_device *cli_device_open(bool json);
 
 /* JSON output, written by hand: strings are escaped and always valid UTF-8
  * (invalid bytes become U+FFFD) so any parser accepts what we print. */

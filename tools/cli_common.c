@@ -13,25 +13,37 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	const struct cli_command *c = cli_find_command(cmd);
 	va_list ap;
 
-	fprintf(stderr, "gralloc %s: ", cmd);
+	fprintf(stderr, "gralloc%s%s: ", *cmd ? " " : "", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	if (c)
-		fprintf(stderr, "usage: gralloc %s %s\n", c->name, c->usage);
+		fprintf(stderr, "usage: gralloc %s%s%s\n", c->name, *c->usage ? " " : "", c->usage);
 	fprintf(stderr, "Try 'gralloc help' for the list of commands.\n");
 	return CLI_USAGE;
 }
 
-int cli_print_help(const char *cmd)
+void cli_format_help(const char *cmd, char *buf, size_t len)
 {
 	const struct cli_command *c = cli_find_command(cmd);
 
-	if (!c)
+	if (c)
+		snprintf(buf, len, "gralloc %s: %s\nusage: gralloc %s%s%s\n%s", c->name,
+			 c->summary, c->name, *c->usage ? " " : "", c->usage,
+			 c->details ? c->details : "");
+	else if (len)
+		buf[0] = '\0';
+}
+
+int cli_print_help(const char *cmd)
+{
+	char help[2048];
+
+	if (!cli_find_command(cmd))
 		return CLI_USAGE;
-	printf("gralloc %s: %s\nusage: gralloc %s %s\n", c->name, c->summary, c->name,
-	       c->usage);
+	cli_format_help(cmd, help, sizeof(help));
+	fputs(help, stdout);
 	return CLI_OK;
 }
 
@@ -42,6 +54,23 @@ int cli_fail(const char *what, int err)
 
 	fprintf(stderr, "gralloc: %s: %s (%s)\n", what, strerror(err), detail);
 	return CLI_FAILED;
+}
+
+int cli_fail_json(bool json, const char *what, int err)
+{
+	char detail[512];
+
+	if (json) {
+		snprintf(detail, sizeof(detail), "%s", gralloc_last_error());
+		printf("{\"error\":");
+		json_string(stdout, what);
+		printf(",\"errno\":%d,\"message\":", err);
+		json_string(stdout, strerror(err));
+		printf(",\"reason\":");
+		json_string(stdout, detail);
+		printf("}\n");
+	}
+	return cli_fail(what, err);
 }
 
 /* strtoull alone accepts leading blanks, signs and "0x"; a size typed on
@@ -89,6 +118,75 @@ int cli_parse_size(const char *s, uint32_t *w, uint32_t *h)
 	return 0;
 }
 
+int cli_parse_format(const char *cmd, const char *s, uint32_t *fourcc)
+{
+	struct gralloc_format_desc d;
+	unsigned long long v;
+	char *end;
+
+	if (gralloc_format_from_name(s, fourcc) == 0)
+		return 0;
+	/* `gralloc formats` prints codes as 0x + 8 hex digits; take those
+	 * back, and nothing looser (no sign, no blanks, no decimal). */
+	if ((s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) || !s[2] || strspn(s + 2,
+	    "0123456789abcdefABCDEF") != strlen(s + 2) || strlen(s + 2) > 8) {
+		cli_usage_error(cmd, "unknown format '%s': use a name or fourcc from "
+			       "'gralloc formats', or its code (0x3231564e)", s);
+		return -EINVAL;
+	}
+	v = strtoull(s + 2, &end, 16);
+	if (gralloc_format_lookup((uint32_t)v, &d) < 0) {
+		cli_usage_error(cmd, "format code %s is not in the library's table "
+			       "(see 'gralloc formats')", s);
+		return -EINVAL;
+	}
+	*fourcc = (uint32_t)v;
+	return 0;
+}
+
+int cli_parse_usage(const char *cmd, const char *s, uint64_t *usage)
+{
+	const char *p = s;
+	uint64_t bits = 0;
+
+	if (!*s) {
+		cli_usage_error(cmd, "empty usage list");
+		return -EINVAL;
+	}
+	/* The library is lenient about separators (for config files and
+	 * callers building strings); a command line gets one strict form. */
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		char token[64];
+		uint64_t one;
+
+		if (n == 0) {
+			cli_usage_error(cmd, "empty entry in usage list '%s'", s);
+			return -EINVAL;
+		}
+		if (n >= sizeof(token) || strspn(p, "abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n) {
+			cli_usage_error(cmd, "'%.*s' is not a usage name", (int)(n > 40 ? 40 : n), p);
+			return -EINVAL;
+		}
+		memcpy(token, p, n);
+		token[n] = '\0';
+		if (gralloc_usage_from_string(token, &one) < 0) {
+			char names[512];
+
+			gralloc_usage_to_string(GRALLOC_USAGE_ALL, names, sizeof(names));
+			cli_usage_error(cmd, "unknown usage '%s'; valid names: %s", token, names);
+			return -EINVAL;
+		}
+		bits |= one;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	*usage = bits;
+	return 0;
+}
+
 int cli_parse_desc_args(const char *cmd, int argc, char **argv, struct cli_desc_args *out)
 {
 	static const struct option longopts[] = {
@@ -111,8 +209,8 @@ int cli_parse_desc_args(const char *cmd, int argc, char **argv, struct cli_desc_
 	while ((opt = getopt_long(argc, argv, ":f:s:u:l:n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (gralloc_format_from_name(optarg, &out->desc.format) < 0)
-				return cli_usage_error(cmd, "%s", gralloc_last_error());
+			if (cli_parse_format(cmd, optarg, &out->desc.format) < 0)
+				return CLI_USAGE;
 			have_f = true;
 			break;
 		case 's':
@@ -126,8 +224,8 @@ int cli_parse_desc_args(const char *cmd, int argc, char **argv, struct cli_desc_
 			have_s = true;
 			break;
 		case 'u':
-			if (gralloc_usage_from_string(optarg, &out->desc.usage) < 0)
-				return cli_usage_error(cmd, "%s", gralloc_last_error());
+			if (cli_parse_usage(cmd, optarg, &out->desc.usage) < 0)
+				return CLI_USAGE;
 			have_u = true;
 			break;
 		case 'l':
@@ -165,12 +263,12 @@ int cli_parse_desc_args(const char *cmd, int argc, char **argv, struct cli_desc_
 	return -1;
 }
 
-struct gralloc_device *cli_device_open(void)
+struct gralloc_device *cli_device_open(bool json)
 {
 	struct gralloc_device *dev = gralloc_device_create(NULL);
 
 	if (!dev)
-		cli_fail("cannot create device", errno);
+		cli_fail_json(json, "cannot create device", errno);
 	return dev;
 }
 

@@ -69,16 +69,16 @@ int cmd_alloc(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
-	dev = cli_device_open();
+	dev = cli_device_open(args.json);
 	if (!dev)
 		return CLI_FAILED;
 	buf = gralloc_buffer_allocate(dev, &args.desc);
 	if (!buf) {
-		ret = cli_fail("allocation failed", errno);
+		ret = cli_fail_json(args.json, "allocation failed", errno);
 		goto out;
 	}
 	if (gralloc_buffer_describe(buf, &info) < 0) {
-		ret = cli_fail("cannot describe the buffer", errno);
+		ret = cli_fail_json(args.json, "cannot describe the buffer", errno);
 		gralloc_buffer_free(dev, buf);
 		goto out;
 	}

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
 
-#define MAX_ROUNDS 9
 /* An 8 MB allocation costs ~1000x a sync ioctl (page zeroing): fewer
  * iterations give the same precision in sane time. */
 #define BIG_BUFFER (UINT64_C(1) << 20)
@@ -47,60 +47,87 @@ static double median(double *v, unsigned n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static int timed(bench_loop loop, struct bench_buf *b, unsigned iters, double *ns_per_op)
-{
-	double t0 = now_ns();
-	int ret = loop(b, iters);
+/* The middle of a sorted sample, and the half-width of its middle half
+ * (interquartile range / 2) as the spread. */
+struct sample {
+	double median, spread;
+};
 
-	*ns_per_op = (now_ns() - t0) / iters;
-	return ret;
+static struct sample summarize(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return (struct sample){ median(v, n), (v[(3 * n) / 4] - v[n / 4]) / 2 };
 }
 
-/* Alternating which side runs first each round cancels slow drift
- * (frequency scaling, a page cache filling up) out of the medians. */
+/* Op by op, library and baseline interleaved, the order alternating: slow
+ * drift (frequency scaling, a page cache filling up, another process on
+ * the machine) lands on both sides alike. Cases that start threads are
+ * timed as whole loops per round instead. */
 static int run_case(const struct bench_case *c, struct bench_buf *b, unsigned iters,
-		    unsigned rounds, double *lib_ns, double *base_ns)
+		    unsigned rounds, struct sample *lib_out, struct sample *base_out)
 {
-	double lib[MAX_ROUNDS], base[MAX_ROUNDS];
-	int ret = 0;
+	unsigned n = c->block ? rounds : iters;
+	double *lib = calloc(n, sizeof(*lib)), *base = calloc(n, sizeof(*base));
+	double start = now_ns(), said = start;
+	int ret = lib && base ? 0 : -ENOMEM;
 
 	/* One untimed pass of each warms caches and the heap's page pools. */
-	ret = c->library(b, 1 + iters / 10);
+	if (!ret)
+		ret = c->library(b, 1 + iters / 10);
 	if (!ret)
 		ret = c->baseline(b, 1 + iters / 10);
-	for (unsigned r = 0; !ret && r < rounds; r++) {
-		if (r % 2 == 0) {
-			ret = timed(c->baseline, b, iters, &base[r]);
-			if (!ret)
-				ret = timed(c->library, b, iters, &lib[r]);
-		} else {
-			ret = timed(c->library, b, iters, &lib[r]);
-			if (!ret)
-				ret = timed(c->baseline, b, iters, &base[r]);
+	for (unsigned i = 0; !ret && i < n; i++) {
+		unsigned per = c->block ? iters : 1;
+		bench_loop first = i % 2 ? c->library : c->baseline;
+		bench_loop second = i % 2 ? c->baseline : c->library;
+		double t0 = now_ns(), t1, t2;
+
+		ret = first(b, per);
+		t1 = now_ns();
+		if (!ret)
+			ret = second(b, per);
+		t2 = now_ns();
+		(i % 2 ? lib : base)[i] = (t1 - t0) / per;
+		(i % 2 ? base : lib)[i] = (t2 - t1) / per;
+		/* Slow cases say they are alive every few seconds. */
+		if (!ret && now_ns() - said > 5e9) {
+			said = now_ns();
+			fprintf(stderr, "gralloc bench:       %u/%u done, %.0f s\n", i + 1, n,
+				(said - start) / 1e9);
 		}
 	}
 	if (ret) {
 		fprintf(stderr, "gralloc bench: %s on %s failed: %s (%s)\n", c->name, b->label,
 			strerror(-ret), gralloc_last_error());
+		free(lib);
+		free(base);
 		return CLI_FAILED;
 	}
-	*lib_ns = median(lib, rounds);
-	*base_ns = median(base, rounds);
+	*lib_out = summarize(lib, n);
+	*base_out = summarize(base, n);
+	free(lib);
+	free(base);
 	return 0;
 }
 
 static void report(const struct bench_case *c, const struct bench_buf *b, unsigned iters,
-		   double lib_ns, double base_ns, bool json, bool first)
+		   struct sample lib, struct sample base, bool json, bool first)
 {
+	double lib_ns = lib.median, base_ns = base.median;
 	double ratio = base_ns > 0 ? lib_ns / base_ns : 0;
+	/* The ratio's spread, from both sides' relative spreads. */
+	double spread = ratio * ((lib_ns > 0 ? lib.spread / lib_ns : 0) +
+				 (base_ns > 0 ? base.spread / base_ns : 0));
 	bool met = ratio <= c->target;
 
 	if (json) {
 		printf("%s{\"case\":\"%s\",\"buffer\":", first ? "" : ",", c->name);
 		json_string(stdout, b->label);
 		printf(",\"bytes\":%llu,\"iterations\":%u,\"library_ns\":%.1f,"
-		       "\"baseline_ns\":%.1f,\"ratio\":%.3f,",
-		       (unsigned long long)b->size, iters, lib_ns, base_ns, ratio);
+		       "\"library_spread_ns\":%.1f,\"baseline_ns\":%.1f,"
+		       "\"baseline_spread_ns\":%.1f,\"ratio\":%.3f,\"ratio_spread\":%.3f,",
+		       (unsigned long long)b->size, iters, lib_ns, lib.spread, base_ns,
+		       base.spread, ratio, spread);
 		if (c->target > 0)
 			printf("\"target\":%.2f,\"target_met\":%s}", c->target,
 			       met ? "true" : "false");
@@ -108,7 +135,8 @@ static void report(const struct bench_case *c, const struct bench_buf *b, unsign
 			printf("\"target\":null,\"target_met\":null}");
 		return;
 	}
-	printf("%-31s %-10s %12.1f %12.1f %8.3fx  ", c->label, b->label, lib_ns, base_ns, ratio);
+	printf("%-36s %-10s %12.1f %12.1f %8.3fx ±%-6.3f ", c->label, b->label, lib_ns, base_ns,
+	       ratio, spread);
 	if (c->target > 0)
 		printf("<= %.2f: target %s\n", c->target, met ? "met" : "missed");
 	else
@@ -208,8 +236,10 @@ static int open_heap(const struct bench_opts *o, char *node, size_t len)
 			json_string(stdout, node);
 			printf("}\n");
 		}
-		fprintf(stderr, "gralloc bench: no dma-buf heap here (%s: %s): run in the "
-				"guest rig\n", node, why);
+		fprintf(stderr, "gralloc bench: no dma-buf heap here (%s: %s): nothing to "
+				"measure. The kernel needs CONFIG_DMABUF_HEAPS_SYSTEM; pick another "
+				"heap with --heap NAME or the directory with GRALLOC_HEAP_DIR\n",
+			node, why);
 		return -CLI_SKIP;
 	}
 	fd = open(node, O_RDONLY | O_CLOEXEC);
@@ -220,52 +250,93 @@ static int open_heap(const struct bench_opts *o, char *node, size_t len)
 	return fd;
 }
 
-static int run_all(const struct bench_opts *o, struct gralloc_device *dev, int heap_fd)
+static int run_all(const struct bench_opts *o, struct gralloc_device *dev,
+		   struct gralloc_device *pooled, int heap_fd)
 {
 	static const struct {
 		const char *label;
 		uint32_t w, h;
 	} shapes[] = { { "64 KiB", 128, 128 }, { "1920x1080", 1920, 1080 } };
+	const size_t num_shapes = sizeof(shapes) / sizeof(shapes[0]);
 	bool first = true;
+	size_t step = 0;
 
+	size_t total = 0;
+
+	for (size_t c = 0; c < bench_case_count; c++)
+		for (size_t s = 0; s < num_shapes; s++)
+			total += !!(bench_cases[c].shapes & (1u << s));
 	for (size_t c = 0; c < bench_case_count; c++) {
 		const struct bench_case *bc = &bench_cases[c];
 
-		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		for (size_t s = 0; s < num_shapes; s++) {
+			if (!(bc->shapes & (1u << s)))
+				continue;
 			struct gralloc_buffer_info info;
 			struct bench_buf b = {
 				.label = shapes[s].label,
 				.desc = { .width = shapes[s].w, .height = shapes[s].h,
 					  .format = 0x34325258, /* XR24: XRGB8888 */
+					  /* No name: an unnamed buffer is named
+					   * when its fds first leave the library,
+					   * not on the allocation path. */
 					  .usage = GRALLOC_USAGE_CPU_READ_OFTEN |
-						   GRALLOC_USAGE_CPU_WRITE_OFTEN,
-					  .name = "bench" },
+						   GRALLOC_USAGE_CPU_WRITE_OFTEN },
 				.dev = dev,
+				.pooled = pooled,
 				.heap_fd = heap_fd,
+				.param = bc->param,
 				.fd = -1,
+				.sock = { -1, -1 },
 			};
 			unsigned iters = o->iters;
-			double lib_ns, base_ns;
+			struct sample lib, base;
 			int ret;
 
 			if (gralloc_compute_layout(&b.desc, &info) < 0)
 				return cli_fail("cannot lay out the bench buffer", errno);
 			b.size = info.size;
-			if (!bc->needs_map && b.size > BIG_BUFFER)
+			if (!bc->setup && b.size > BIG_BUFFER)
 				iters = iters / BIG_ALLOC_DIVISOR ? iters / BIG_ALLOC_DIVISOR : 1;
-			if (bc->needs_map && bench_map_setup(&b))
+			if (bc->setup && bc->setup(&b)) {
+				bc->teardown(&b);
 				return CLI_FAILED;
-			ret = run_case(bc, &b, iters, o->rounds, &lib_ns, &base_ns);
-			if (bc->needs_map)
-				bench_map_teardown(&b);
+			}
+			/* A case can take minutes on a slow machine (the guest
+			 * rig: over 100 s): say what is running, on stderr so
+			 * stdout stays the table or the JSON. */
+			fprintf(stderr, "gralloc bench: [%zu/%zu] %s, %s: %u %s x 2 sides...\n",
+				++step, total, bc->name, b.label, bc->block ? o->rounds : iters,
+				bc->block ? "rounds" : "interleaved operations");
+			ret = run_case(bc, &b, iters, o->rounds, &lib, &base);
+			if (bc->teardown)
+				bc->teardown(&b);
 			if (ret)
 				return ret;
-			report(bc, &b, iters, lib_ns, base_ns, o->json, first);
+			report(bc, &b, iters, lib, base, o->json, first);
 			first = false;
 			fflush(stdout);
 		}
 	}
 	return CLI_OK;
+}
+
+/* The live-buffer cases hold 10000 dma-bufs at once: ask for room (root
+ * may raise the hard limit too), else take what the hard limit allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 16384) {
+		struct rlimit want = { 16384, 16384 };
+
+		if (!setrlimit(RLIMIT_NOFILE, &want))
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* The first allocation proves the pinned policy reached the heap: a
@@ -293,7 +364,7 @@ static int check_heap(struct gralloc_device *dev, const char *heap)
 int cmd_bench(int argc, char **argv)
 {
 	struct gralloc_device_options dopts = { 0 };
-	struct gralloc_device *dev;
+	struct gralloc_device *dev, *pooled;
 	struct bench_opts o;
 	char node[512], policy_path[64];
 	int heap_fd, policy_fd, ret = parse_opts(argc, argv, &o);
@@ -311,12 +382,19 @@ int cmd_bench(int argc, char **argv)
 		return CLI_FAILED;
 	}
 	dopts.config_path = policy_path;
+	/* Fresh memory on every allocation: what the raw ioctl gives. The
+	 * pool has its own device and its own case. */
+	dopts.pool_max_bytes = UINT64_MAX;
 	dev = gralloc_device_create(&dopts);
+	dopts.pool_max_bytes = 0;
+	pooled = dev ? gralloc_device_create(&dopts) : NULL;
 	close(policy_fd); /* read once, at creation */
-	if (!dev) {
+	if (!pooled) {
+		gralloc_device_destroy(dev);
 		close(heap_fd);
 		return cli_fail("cannot create device", errno);
 	}
+	raise_fd_limit();
 	ret = check_heap(dev, o.heap);
 	if (ret == CLI_OK) {
 		if (o.json) {
@@ -326,15 +404,18 @@ int cmd_bench(int argc, char **argv)
 			json_string(stdout, node);
 			printf(",\"rounds\":%u,\"cases\":[", o.rounds);
 		} else {
-			printf("gralloc bench: heap %s (%s), %u iterations, median of %u rounds, "
-			       "ns per operation\n%-31s %-10s %12s %12s %9s  %s\n", o.heap, node,
-			       o.iters, o.rounds, "case", "buffer", "library", "baseline",
-			       "ratio", "target");
+			printf("gralloc bench: heap %s (%s), %u operations per side interleaved "
+			       "one by one (threads: %u rounds); medians in ns per operation, "
+			       "± half the interquartile range\n%-36s %-10s %12s %12s %9s %-7s %s\n",
+			       o.heap, node, o.iters, o.rounds, "case", "buffer", "library",
+			       "baseline", "ratio", "spread", "target");
 		}
-		ret = run_all(&o, dev, heap_fd);
+		fflush(stdout); /* the header before stderr's progress lines */
+		ret = run_all(&o, dev, pooled, heap_fd);
 		if (o.json)
 			printf("]}\n");
 	}
+	gralloc_device_destroy(pooled);
 	gralloc_device_destroy(dev);
 	close(heap_fd);
 	return ret;

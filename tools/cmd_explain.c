@@ -71,12 +71,12 @@ int cmd_explain(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
-	dev = cli_device_open();
+	dev = cli_device_open(args.json);
 	if (!dev)
 		return CLI_FAILED;
 	e = gralloc_explain(dev, &args.desc);
 	if (!e) {
-		ret = cli_fail("cannot explain this request", errno);
+		ret = cli_fail_json(args.json, "cannot explain this request", errno);
 	} else {
 		if (args.json)
 			print_json(e);

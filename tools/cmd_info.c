@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "drm_nodes.h"
@@ -13,8 +14,9 @@
 #define MAX_DRM_NODES 32
 
 /* The library says whether a node exists; whether the dma-heap backend
- * could open it as a heap (a character device) is checked here, so that a
- * stray regular file is not reported as a working heap. */
+ * could open it as a heap (a character device this user may read) is
+ * checked here, so that a stray regular file or a root-only node is not
+ * reported as a working heap. */
 static const char *heap_state(const struct gralloc_heap_status *h)
 {
 	struct stat st;
@@ -23,7 +25,10 @@ static const char *heap_state(const struct gralloc_heap_status *h)
 		return "missing";
 	if (stat(h->node, &st) < 0)
 		return "unreachable";
-	return S_ISCHR(st.st_mode) ? "usable" : "not a device";
+	if (!S_ISCHR(st.st_mode))
+		return "not a device";
+	/* Present is not usable: allocation opens it for reading. */
+	return access(h->node, R_OK) == 0 ? "usable" : "no access";
 }
 
 /* The policy dump says "iommu auto" but not what auto found; this is the
@@ -93,6 +98,16 @@ static void print_text(struct gralloc_device *dev, const char *policy,
 			       drm[i].desc);
 	}
 	printf("iommu (sysfs): %s\n", sysfs_iommu() ? "present" : "none in /sys/class/iommu");
+	{
+		struct gralloc_pool_stats ps;
+
+		gralloc_device_pool_stats(dev, &ps);
+		printf("pool: %llu buffers, %llu bytes held (at most %llu buffers, %llu bytes); "
+		       "%llu hits, %llu misses\n", (unsigned long long)ps.buffers,
+		       (unsigned long long)ps.bytes, (unsigned long long)ps.max_buffers,
+		       (unsigned long long)ps.max_bytes, (unsigned long long)ps.hits,
+		       (unsigned long long)ps.misses);
+	}
 	printf("policy:\n");
 	for (const char *line = policy; line && *line;) {
 		size_t n = strcspn(line, "\n");
@@ -158,6 +173,16 @@ static void print_json(struct gralloc_device *dev, const char *policy,
 	}
 	printf("],\"drm_error\":");
 	json_string(stdout, drm_err ? strerror(drm_err) : "");
+	{
+		struct gralloc_pool_stats ps;
+
+		gralloc_device_pool_stats(dev, &ps);
+		printf(",\"pool\":{\"buffers\":%llu,\"bytes\":%llu,\"max_buffers\":%llu,"
+		       "\"max_bytes\":%llu,\"hits\":%llu,\"misses\":%llu}",
+		       (unsigned long long)ps.buffers, (unsigned long long)ps.bytes,
+		       (unsigned long long)ps.max_buffers, (unsigned long long)ps.max_bytes,
+		       (unsigned long long)ps.hits, (unsigned long long)ps.misses);
+	}
 	printf(",\"iommu_sysfs\":%s,\"policy\":", sysfs_iommu() ? "true" : "false");
 	json_string(stdout, policy);
 	printf("}\n");
@@ -190,7 +215,7 @@ int cmd_info(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("info", "unexpected argument '%s'", argv[optind]);
 
-	dev = cli_device_open();
+	dev = cli_device_open(json);
 	if (!dev)
 		return CLI_FAILED;
 	policy = policy_text(dev);
@@ -199,7 +224,7 @@ int cmd_info(int argc, char **argv)
 		free(policy);
 		free(drm);
 		gralloc_device_destroy(dev);
-		return cli_fail("cannot gather device information", errno ? errno : ENOMEM);
+		return cli_fail_json(json, "cannot gather device information", errno ? errno : ENOMEM);
 	}
 	drm_err = -drm_nodes_list(drm, MAX_DRM_NODES, &num_drm);
 	if (json)

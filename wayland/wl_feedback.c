@@ -225,22 +225,22 @@ static int make_consumer(struct gralloc_wl *wl, const char *device, uint32_t for
 			 bool scanout, const char *source, struct wl_plan *plan)
 {
 	struct gralloc_consumer *c;
-	char name[sizeof(c->name)], fcc[5];
+	char name[160], fcc[5], why[256];
+	bool foreign = wl->opts.compositor_imports_foreign;
 
 	fourcc_name(format, fcc);
 	snprintf(name, sizeof(name), "wayland compositor (%s, device %.100s)", source, device);
-	c = gralloc_consumer_new(name);
+	snprintf(why, sizeof(why), "the compositor has shown it uses %.100s, not that it can "
+		 "import other exporters' dma-bufs", device);
+	c = gralloc_consumer_create(name, &(struct gralloc_consumer_desc){
+		.usage = GRALLOC_USAGE_GPU_TEXTURE | (scanout ? GRALLOC_USAGE_SCANOUT : 0),
+		.needs_dma_buf = true,
+		.imports_foreign = foreign,
+		.own_device = foreign ? NULL : device,
+		.why = foreign ? NULL : why,
+	});
 	if (!c)
-		return -ENOMEM;
-	c->usage = GRALLOC_USAGE_GPU_TEXTURE | (scanout ? GRALLOC_USAGE_SCANOUT : 0);
-	c->needs_dma_buf = true;
-	c->imports_foreign = wl->opts.compositor_imports_foreign;
-	if (!c->imports_foreign) {
-		snprintf(c->own_device, sizeof(c->own_device), "%s", device);
-		snprintf(c->why, sizeof(c->why),
-			 "the compositor has shown it uses %.100s, not that it can import other "
-			 "exporters' dma-bufs", device);
-	}
+		return -errno;
 	if (gralloc_consumer_add_format(c, format, DRM_FORMAT_MOD_LINEAR)) {
 		gralloc_consumer_destroy(c);
 		return -ENOMEM;
@@ -248,7 +248,7 @@ static int make_consumer(struct gralloc_wl *wl, const char *device, uint32_t for
 	plan->consumer = c;
 	snprintf(plan->describe, sizeof(plan->describe), "%s %s modifier %s%s: %s", fcc,
 		 source, plan->modifier == DRM_FORMAT_MOD_LINEAR ? "LINEAR" : "implicit",
-		 scanout ? ", scanout" : "", c->name);
+		 scanout ? ", scanout" : "", name);
 	return 0;
 }
 

@@ -5,13 +5,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gralloc/kms.h>
 
 #include "demo-common.h"
 #include "modeset.h"
 #include "png.h"
+
+/* Whether the PNG can be created, without creating it: a failed demo
+ * should not leave an empty file behind. NULL or the reason. */
+static const char *output_problem(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (!*path)
+		return "empty file name";
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return "is a directory";
+		return access(path, W_OK) ? strerror(errno) : NULL;
+	}
+	if (errno != ENOENT)
+		return strerror(errno);
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ? "no such directory" : strerror(errno);
+	if (!S_ISDIR(st.st_mode))
+		return "a parent is not a directory";
+	return access(dir, W_OK | X_OK) ? strerror(errno) : NULL;
+}
 
 int demo_parse_options(const char *prog, const char *usage, bool with_copy, int argc,
 		       char **argv, struct demo_options *o)
@@ -27,17 +59,23 @@ int demo_parse_options(const char *prog, const char *usage, bool with_copy, int 
 	};
 	int c;
 
+	const char *why;
+
 	memset(o, 0, sizeof(*o));
+	o->prog = prog;
 	o->frames = 120;
 	optind = 1; /* a caller (the CLI) may have used getopt already */
-	while ((c = getopt_long(argc, argv, "d:D:n:o:ch", longopts, NULL)) != -1) {
+	opterr = 0; /* getopt's own messages would carry argv[0], not prog */
+	while ((c = getopt_long(argc, argv, ":d:D:n:o:ch", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->device = optarg; break;
 		case 'D': o->driver = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'c':
-			if (!with_copy)
+			if (!with_copy) {
+				fprintf(stderr, "%s: unknown option '%s'\n", prog, argv[optind - 1]);
 				goto bad;
+			}
 			o->copy = true;
 			break;
 		case 'n': {
@@ -56,13 +94,21 @@ int demo_parse_options(const char *prog, const char *usage, bool with_copy, int 
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, "%s: option '%s' needs a value\n", prog, argv[optind - 1]);
+			goto bad;
 		default:
+			fprintf(stderr, "%s: unknown option '%s'\n", prog, argv[optind - 1]);
 			goto bad;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
 		goto bad;
+	}
+	if (o->output && (why = output_problem(o->output))) {
+		fprintf(stderr, "%s: --output %s: %s\n", prog, o->output, why);
+		return 2;
 	}
 	if (o->device) {
 		snprintf(o->path, sizeof(o->path), "%s", o->device);
@@ -86,6 +132,8 @@ struct gralloc_kms *demo_open_display(const char *prog, const char *path, struct
 		return NULL;
 	}
 	if (modeset_init(m, gralloc_kms_get_fd(kms))) {
+		/* modeset.c said why on the line before; say who. */
+		fprintf(stderr, "%s: %s: cannot drive this display\n", prog, path);
 		gralloc_kms_destroy(kms);
 		return NULL;
 	}

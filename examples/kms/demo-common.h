@@ -12,6 +12,7 @@
 #include <gralloc/gralloc.h>
 
 struct demo_options {
+	const char *prog; /* message prefix: "kms-demo", "gralloc demo" */
 	const char *device, *driver, *output;
 	unsigned frames;
 	bool copy; /* only where the demo offers --copy */
@@ -19,8 +20,10 @@ struct demo_options {
 };
 
 /* Parses --device/--driver/--frames/--output/--help (and --copy when
- * `with_copy`), then resolves the device path. Returns -1 to go on, or the
- * exit status to return (0 after --help, 1 no device, 2 bad arguments). */
+ * `with_copy`), checks that --output can be written (before minutes of
+ * frames, not after), then resolves the device path. `usage` is printed as
+ * is for --help and after errors. Returns -1 to go on, or the exit status
+ * to return (0 after --help, 1 no device, 2 bad arguments). */
 int demo_parse_options(const char *prog, const char *usage, bool with_copy, int argc,
 		       char **argv, struct demo_options *o);
 

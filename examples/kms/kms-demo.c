@@ -53,7 +53,7 @@ static int run(const struct demo_options *o, const char *path)
 	double t0, c0, t1, c1;
 	int ret;
 
-	kms = demo_open_display("kms-demo", path, &m);
+	kms = demo_open_display(o->prog, path, &m);
 	if (!kms)
 		return 1;
 	w = m.mode.hdisplay;
@@ -61,7 +61,7 @@ static int run(const struct demo_options *o, const char *path)
 	dev = gralloc_device_create(&dopts);
 	if (!dev) {
 		ret = -errno;
-		fprintf(stderr, "kms-demo: %s\n", gralloc_last_error());
+		fprintf(stderr, "%s: %s\n", o->prog, gralloc_last_error());
 		goto out;
 	}
 	const struct gralloc_buffer_desc desc = {
@@ -77,12 +77,12 @@ static int run(const struct demo_options *o, const char *path)
 		bufs[i] = gralloc_buffer_allocate(dev, &desc);
 		if (!bufs[i]) {
 			ret = -errno;
-			fprintf(stderr, "kms-demo: allocate: %s\n", gralloc_last_error());
+			fprintf(stderr, "%s: allocate: %s\n", o->prog, gralloc_last_error());
 			goto out;
 		}
 		ret = gralloc_kms_add_framebuffer(kms, bufs[i], &fbs[i]);
 		if (ret) {
-			fprintf(stderr, "kms-demo: framebuffer: %s\n", gralloc_last_error());
+			fprintf(stderr, "%s: framebuffer: %s\n", o->prog, gralloc_last_error());
 			goto out;
 		}
 	}
@@ -103,10 +103,11 @@ static int run(const struct demo_options *o, const char *path)
 
 		ret = draw(bufs[back], frame, w, h, scratch);
 		if (ret) {
-			fprintf(stderr, "kms-demo: frame %u: drawing: %s\n", frame, strerror(-ret));
+			fprintf(stderr, "%s: frame %u: drawing: %s\n", o->prog, frame,
+				strerror(-ret));
 			goto out;
 		}
-		ret = demo_show("kms-demo", &m, fbs[back], frame);
+		ret = demo_show(o->prog, &m, fbs[back], frame);
 		if (ret)
 			goto out;
 		shown = back;
@@ -116,7 +117,7 @@ static int run(const struct demo_options *o, const char *path)
 	if (o->frames)
 		printf("frames: %u, %.2f ms per frame, %.2f ms CPU per frame\n", o->frames,
 		       (t1 - t0) / o->frames, (c1 - c0) / o->frames);
-	ret = demo_write_output("kms-demo", o, bufs[shown]);
+	ret = demo_write_output(o->prog, o, bufs[shown]);
 out:
 	free(scratch);
 	modeset_finish(&m);
@@ -126,13 +127,10 @@ out:
 	return ret ? 1 : 0;
 }
 
-int kms_demo_main(int argc, char **argv)
+int kms_demo_main(const char *prog, const char *usage, int argc, char **argv)
 {
 	struct demo_options o;
-	int ret = demo_parse_options("kms-demo",
-				     "usage: kms-demo [--device /dev/dri/cardN | --driver NAME] [--frames N]\n"
-				     "                [--output frame.png] [--copy]\n",
-				     true, argc, argv, &o);
+	int ret = demo_parse_options(prog, usage, true, argc, argv, &o);
 
 	return ret >= 0 ? ret : run(&o, o.path);
 }

@@ -26,17 +26,16 @@ GRALLOC_EXPORT struct gralloc_consumer *gralloc_egl_create_consumer(const struct
 	snprintf(name, sizeof(name), "EGL display (%s)%s%s",
 		 egl->driver[0] ? egl->driver : "unknown driver", egl->device[0] ? " on " : "",
 		 egl->device);
-	c = gralloc_consumer_new(name);
+	c = gralloc_consumer_create(name, &(struct gralloc_consumer_desc){
+		.usage = GRALLOC_USAGE_GPU_TEXTURE,
+		.needs_dma_buf = true,
+		.imports_foreign = egl->imports_foreign,
+		.stride_align = egl->imports_foreign ? HW_STRIDE_ALIGN : 0,
+		.own_device = egl->device,
+		.why = egl->why,
+	});
 	if (!c)
 		return NULL;
-	c->usage = GRALLOC_USAGE_GPU_TEXTURE;
-	c->any_format = false;
-	c->needs_dma_buf = true;
-	c->imports_foreign = egl->imports_foreign;
-	c->stride_align = egl->imports_foreign ? HW_STRIDE_ALIGN : 0;
-	egl_copy(c->why, sizeof(c->why), egl->why);
-	if (!egl->imports_foreign)
-		egl_copy(c->own_device, sizeof(c->own_device), egl->device);
 	for (size_t i = 0; i < egl->num_formats; i++) {
 		if (gralloc_consumer_add_format(c, egl->formats[i].format,
 						egl->formats[i].modifier)) {

@@ -141,9 +141,9 @@ static size_t build_attribs(const struct gralloc_egl *egl, const struct gralloc_
 	return n;
 }
 
-static void image_release(struct gralloc_attachment *att)
+static void image_release(void *data)
 {
-	struct gralloc_egl_image *img = (struct gralloc_egl_image *)att;
+	struct gralloc_egl_image *img = data;
 	struct gralloc_egl *egl = img->egl;
 
 	pthread_mutex_lock(&egl->lock);
@@ -222,13 +222,15 @@ static struct gralloc_egl_image *create(struct gralloc_egl *egl, struct gralloc_
 	img->egl = egl;
 	img->buf = buf;
 	img->format = d->format;
-	img->att.release = image_release;
+	if (buf && gralloc_buffer_set_user_data(buf, img, img, image_release)) {
+		egl->destroy_image(egl->dpy, img->image);
+		free(img);
+		return NULL;
+	}
 	pthread_mutex_lock(&egl->lock);
 	img->next = egl->images;
 	egl->images = img;
 	pthread_mutex_unlock(&egl->lock);
-	if (buf)
-		gralloc_buffer_attach(buf, &img->att);
 	return img;
 }
 
@@ -299,10 +301,10 @@ GRALLOC_EXPORT void gralloc_egl_image_destroy(struct gralloc_egl_image *img)
 {
 	if (!img)
 		return;
-	/* Detached means buffer free already owns the release. */
-	if (img->buf && !gralloc_buffer_detach(img->buf, &img->att))
+	/* No slot means the buffer's release already owns the image. */
+	if (img->buf && gralloc_buffer_set_user_data(img->buf, img, NULL, NULL))
 		return;
-	image_release(&img->att);
+	image_release(img);
 }
 
 GRALLOC_EXPORT EGLImageKHR gralloc_egl_image_get(const struct gralloc_egl_image *img)

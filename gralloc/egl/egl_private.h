@@ -3,12 +3,20 @@
 #ifndef GRALLOC_EGL_PRIVATE_H
 #define GRALLOC_EGL_PRIVATE_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
+/* Public headers only: this module reaches the core through the module
+ * interface (gralloc/module.h), never its private layout. */
+#include "gralloc/consumer.h"
 #include "gralloc/egl.h"
-#include "gralloc/consumer_private.h"
-#include "gralloc/private.h"
+#include "gralloc/module.h"
+
+#define gralloc_log(level, ...) \
+	gralloc_log_message(GRALLOC_LOG_##level, __func__, __LINE__, __VA_ARGS__)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct egl_format {
 	uint32_t format;
@@ -39,8 +47,9 @@ struct gralloc_egl {
 	int drm_fd;
 };
 
+/* Hangs on its buffer as user data keyed by itself: the buffer's last
+ * release destroys the image before the memory goes. */
 struct gralloc_egl_image {
-	struct gralloc_attachment att; /* first: release() gets this pointer */
 	struct gralloc_egl *egl;
 	struct gralloc_buffer *buf; /* NULL for gralloc_egl_image_create_dmabuf() */
 	struct gralloc_egl_image *next;

@@ -278,7 +278,7 @@ GRALLOC_EXPORT void gralloc_egl_destroy(struct gralloc_egl *egl)
 
 		egl->images = img->next;
 		if (img->buf)
-			gralloc_buffer_detach(img->buf, &img->att);
+			gralloc_buffer_set_user_data(img->buf, img, NULL, NULL);
 		egl->destroy_image(egl->dpy, img->image);
 		free(img);
 	}

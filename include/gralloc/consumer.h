@@ -24,6 +24,33 @@ struct gralloc_consumer;
 
 #define GRALLOC_MAX_CONSUMERS 8
 
+/* A consumer described by whoever knows the hardware (a front end such as
+ * the GBM or Wayland modules, or an application that knows its device). */
+struct gralloc_consumer_desc {
+	uint32_t struct_size;     /* 0 or sizeof (see "ABI" in gralloc.h) */
+	uint64_t usage;           /* usage bits it implies, e.g. GRALLOC_USAGE_GPU_TEXTURE */
+	/* false: only the formats and modifiers given with
+	 * gralloc_consumer_add_format(); true: every format, LINEAR. */
+	bool any_format;
+	bool needs_dma_buf;       /* CPU-only memory (memfd) will not do */
+	/* false: it can use only memory of `own_device` (a driver that
+	 * cannot import foreign dma-bufs) */
+	bool imports_foreign;
+	uint32_t stride_align;    /* bytes, power of two, <= 4096; 0 = none */
+	uint32_t plane_align;     /* bytes, power of two, <= 4096; 0 = none */
+	const char *own_device;   /* DRM node path; with imports_foreign false */
+	const char *why;          /* why: shown by explain and in errors */
+	GRALLOC_GROWTH_TEST_FIELDS
+};
+/* A new consumer named `name` (shown in explanations and errors). desc NULL
+ * means "anything goes": every format, any memory. NULL + errno (EINVAL a
+ * bad alignment or own_device missing, ENOMEM). */
+GRALLOC_EXPORT struct gralloc_consumer *
+gralloc_consumer_create(const char *name, const struct gralloc_consumer_desc *desc);
+/* Adds a format (DRM fourcc) and modifier it accepts. 0 or -errno. */
+GRALLOC_EXPORT int gralloc_consumer_add_format(struct gralloc_consumer *consumer,
+					       uint32_t format, uint64_t modifier);
+
 /* The CPU: any format, linear, any memory that can be mapped. */
 GRALLOC_EXPORT struct gralloc_consumer *gralloc_consumer_create_cpu(void);
 /* Another process: any format, but the memory must cross a Unix socket as

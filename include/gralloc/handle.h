@@ -21,16 +21,20 @@ extern "C" {
 #endif
 
 /* First four bytes of every handle: "GRhd". */
-#define GRALLOC_HANDLE_MAGIC UINT32_C(0x64685247)
-#define GRALLOC_HANDLE_VERSION 1
+#define GRALLOC_WIRE_MAGIC UINT32_C(0x64685247)
+/* The version this library writes. It reads version 1 too (docs/handles.md):
+ * version 2 adds the real size of each fd to the layout. */
+#define GRALLOC_WIRE_VERSION 2
 /* Bytes of the fixed header (magic, version, num_fds, num_ints). */
-#define GRALLOC_HANDLE_HEADER_SIZE 16
-/* Bytes of a whole version 1 handle; a buffer of this size always fits. */
-#define GRALLOC_HANDLE_SIZE 304
-#define GRALLOC_HANDLE_MAX_FDS GRALLOC_MAX_PLANES
+#define GRALLOC_WIRE_HEADER_SIZE 16
+/* Bytes of a whole version 2 handle; a buffer of this size always fits
+ * a handle of any version this library reads. */
+#define GRALLOC_WIRE_SIZE 336
+#define GRALLOC_WIRE_SIZE_V1 304
+#define GRALLOC_WIRE_MAX_FDS GRALLOC_MAX_PLANES
 
 /* Writes the handle of `info` (fds ignored: they are not part of the bytes).
- * Returns the bytes written (GRALLOC_HANDLE_SIZE), -ENOSPC if len is too
+ * Returns the bytes written (GRALLOC_WIRE_SIZE), -ENOSPC if len is too
  * small, -EINVAL for an info no handle can carry. Mostly for tests and
  * tools; gralloc_handle_serialize() is the usual entry point. */
 GRALLOC_EXPORT int gralloc_handle_encode(const struct gralloc_buffer_info *info,
@@ -45,7 +49,7 @@ GRALLOC_EXPORT int gralloc_handle_decode(const void *data, size_t len,
 					 struct gralloc_buffer_info *info);
 
 /* Serialises a buffer: bytes into data[len], its fds into fds[]. On entry
- * *num_fds is the capacity of fds (GRALLOC_HANDLE_MAX_FDS always fits), on
+ * *num_fds is the capacity of fds (GRALLOC_WIRE_MAX_FDS always fits), on
  * return the count used. The fds are borrowed: they are the buffer's own,
  * valid until it is freed; do not close them. Returns the bytes written,
  * or -ENOSPC (data or fds too small; *num_fds then says how many fds are

@@ -22,8 +22,7 @@ static struct gralloc_device *host_device(void)
 }
 
 static const struct gralloc_buffer_desc cpu_desc = {
-	100, 50, DRM_FORMAT_XRGB8888, 1,
-	GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN, "consumers",
+	.width = 100, .height = 50, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN, .name = "consumers",
 };
 
 TEST(cpu_and_process_share_memfd)

@@ -21,9 +21,10 @@ static const char copy_fs[] =
  * tests' fd-leak checks see only what each test itself leaves open. */
 static void warm_up(struct egl_fixture *f)
 {
-	struct gralloc_buffer_desc d = { 16, 16, DRM_FORMAT_XRGB8888, 1,
-					 GRALLOC_USAGE_GPU_TEXTURE | GRALLOC_USAGE_CPU_WRITE_OFTEN,
-					 "egl-warm-up" };
+	struct gralloc_buffer_desc d = {
+		.width = 16, .height = 16, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = GRALLOC_USAGE_GPU_TEXTURE | GRALLOC_USAGE_CPU_WRITE_OFTEN, .name = "egl-warm-up",
+	};
 
 	gralloc_buffer_free(f->dev, gralloc_buffer_allocate_for(f->dev, &d, &f->consumer, 1));
 	gralloc_buffer_free(f->dev, gralloc_buffer_allocate(f->dev, &d));

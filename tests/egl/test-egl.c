@@ -48,7 +48,10 @@ static bool use(struct egl_fixture *f)
 static struct gralloc_buffer *alloc_for_egl(struct egl_fixture *f, uint32_t w, uint32_t h,
 					    uint32_t format, uint64_t usage)
 {
-	struct gralloc_buffer_desc d = { w, h, format, 1, usage, "egl-test" };
+	struct gralloc_buffer_desc d = {
+		.width = w, .height = h, .format = format, .layer_count = 1,
+		.usage = usage, .name = "egl-test",
+	};
 	struct gralloc_buffer *b = gralloc_buffer_allocate_for(f->dev, &d, &f->consumer, 1);
 
 	if (!b)
@@ -163,8 +166,7 @@ static void print_explanation(struct gralloc_explanation *e)
 static void placement(struct egl_fixture *f)
 {
 	struct gralloc_buffer_desc d = {
-		256, 128, DRM_FORMAT_XRGB8888, 1,
-		GRALLOC_USAGE_GPU_RENDER_TARGET | GRALLOC_USAGE_CPU_READ_OFTEN, "egl-placement",
+		.width = 256, .height = 128, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = GRALLOC_USAGE_GPU_RENDER_TARGET | GRALLOC_USAGE_CPU_READ_OFTEN, .name = "egl-placement",
 	};
 	struct gralloc_explanation *e;
 	struct gralloc_buffer_info info;
@@ -598,9 +600,10 @@ static void invalid_layouts(struct egl_fixture *f)
 /* Heap memory on kms_swrast: refused up front, with our fd untouched. */
 static void foreign_refused(struct egl_fixture *f)
 {
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1,
-					 GRALLOC_USAGE_CPU_WRITE_OFTEN | GRALLOC_USAGE_GPU_TEXTURE,
-					 "egl-foreign" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = GRALLOC_USAGE_CPU_WRITE_OFTEN | GRALLOC_USAGE_GPU_TEXTURE, .name = "egl-foreign",
+	};
 	struct gralloc_buffer *b;
 	struct gralloc_buffer_info info;
 	struct stat st;
@@ -630,8 +633,10 @@ static void foreign_refused(struct egl_fixture *f)
  * EGL refuses the image. Either way the driver cannot use it. */
 static int crash_child(const char *path)
 {
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1,
-					 GRALLOC_USAGE_CPU_WRITE_OFTEN, "egl-crash" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = GRALLOC_USAGE_CPU_WRITE_OFTEN, .name = "egl-crash",
+	};
 	struct gralloc_device *dev = gralloc_device_create(NULL);
 	struct gralloc_buffer *b = dev ? gralloc_buffer_allocate(dev, &d) : NULL;
 	struct gralloc_buffer_info info;

@@ -143,13 +143,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)gralloc_handle_decode(data, size, &info);
 	b = gralloc_handle_import(dev, data, size, fds, n);
 	if (b) {
-		uint8_t again[GRALLOC_HANDLE_SIZE];
-		int out_fds[GRALLOC_HANDLE_MAX_FDS];
-		uint32_t out_n = GRALLOC_HANDLE_MAX_FDS;
+		uint8_t again[GRALLOC_WIRE_SIZE];
+		int out_fds[GRALLOC_WIRE_MAX_FDS];
+		uint32_t out_n = GRALLOC_WIRE_MAX_FDS;
 		int len = gralloc_handle_serialize(b, again, sizeof(again), out_fds, &out_n);
 		void *p;
 
-		if (len != (int)size || out_n != n ||
+		/* A version 1 handle comes back as version 2 (fd sizes added,
+		 * sizes the real ones): that one must then be a fixpoint. */
+		if (size == GRALLOC_WIRE_SIZE_V1 && len == GRALLOC_WIRE_SIZE && out_n == n) {
+			struct gralloc_buffer *b2 = gralloc_handle_import(dev, again, (size_t)len,
+									  out_fds, out_n);
+			uint8_t third[GRALLOC_WIRE_SIZE];
+			int fds3[GRALLOC_WIRE_MAX_FDS];
+			uint32_t n3 = GRALLOC_WIRE_MAX_FDS;
+
+			if (!b2 || gralloc_handle_serialize(b2, third, sizeof(third), fds3, &n3) != len ||
+			    memcmp(third, again, ID_OFFSET) ||
+			    memcmp(third + ID_OFFSET + 8, again + ID_OFFSET + 8,
+				   (size_t)len - ID_OFFSET - 8)) {
+				fprintf(stderr, "a version 1 handle's version 2 form is no fixpoint\n");
+				abort();
+			}
+			gralloc_buffer_free(dev, b2);
+		} else if (len != (int)size || out_n != n ||
 		    memcmp(again, data, ID_OFFSET) ||
 		    memcmp(again + ID_OFFSET + 8, data + ID_OFFSET + 8, size - ID_OFFSET - 8)) {
 			fprintf(stderr, "accepted handle does not re-serialise to itself\n");
@@ -160,11 +177,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (gralloc_buffer_lock(b, GRALLOC_USAGE_CPU_READ_OFTEN, NULL, &p) == 0) {
 			struct gralloc_buffer_info bi;
 			volatile uint8_t sum = 0;
+			uint64_t end;
 
+			/* p is plane 0's first byte inside its fd's mapping. */
 			gralloc_buffer_describe(b, &bi);
-			for (uint64_t o = 0; o < bi.size; o += 4096)
-				sum += ((uint8_t *)p)[o - bi.planes[0].offset];
-			sum += ((uint8_t *)p)[bi.size - 1 - bi.planes[0].offset];
+			end = bi.fd_size[bi.planes[0].fd_index] - bi.planes[0].offset;
+			for (uint64_t o = 0; o < end; o += 4096)
+				sum += ((uint8_t *)p)[o];
+			sum += ((uint8_t *)p)[end - 1];
 			(void)sum;
 			gralloc_buffer_unlock(b);
 		}

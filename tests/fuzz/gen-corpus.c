@@ -44,10 +44,10 @@ static void handle_of(struct gralloc_device *dev, uint32_t w, uint32_t h, uint32
 		.usage = GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN,
 	};
 	struct gralloc_buffer *b = gralloc_buffer_allocate(dev, &d);
-	int fds[GRALLOC_HANDLE_MAX_FDS];
-	uint32_t n = GRALLOC_HANDLE_MAX_FDS;
+	int fds[GRALLOC_WIRE_MAX_FDS];
+	uint32_t n = GRALLOC_WIRE_MAX_FDS;
 
-	if (!b || gralloc_handle_serialize(b, out, GRALLOC_HANDLE_SIZE, fds, &n) < 0) {
+	if (!b || gralloc_handle_serialize(b, out, GRALLOC_WIRE_SIZE, fds, &n) < 0) {
 		fprintf(stderr, "gen-corpus: %s\n", gralloc_last_error());
 		exit(1);
 	}
@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 	char heap_dir[] = "/tmp/gralloc-corpus-heaps-XXXXXX";
 	struct gralloc_device_options o = { .udmabuf_path = "/nonexistent", .no_config = true };
 	struct gralloc_device *dev;
-	uint8_t h[GRALLOC_HANDLE_SIZE], bad[GRALLOC_HANDLE_SIZE];
+	uint8_t h[GRALLOC_WIRE_SIZE], bad[GRALLOC_WIRE_SIZE];
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s DIR\n", argv[0]);

@@ -17,9 +17,9 @@
 
 /* A handle as the tests hold it: bytes plus borrowed fds. */
 struct th_handle {
-	uint8_t data[GRALLOC_HANDLE_SIZE];
+	uint8_t data[GRALLOC_WIRE_SIZE];
 	size_t len;
-	int fds[GRALLOC_HANDLE_MAX_FDS];
+	int fds[GRALLOC_WIRE_MAX_FDS];
 	uint32_t num_fds;
 };
 
@@ -27,7 +27,7 @@ static inline int th_serialize(const struct gralloc_buffer *buf, struct th_handl
 {
 	int n;
 
-	h->num_fds = GRALLOC_HANDLE_MAX_FDS;
+	h->num_fds = GRALLOC_WIRE_MAX_FDS;
 	n = gralloc_handle_serialize(buf, h->data, sizeof(h->data), h->fds, &h->num_fds);
 	if (n < 0)
 		return n;

@@ -157,7 +157,7 @@ TEST(dma_buf_kind_and_size_rules)
 	CHECK_EQ(gralloc_handle_decode(hs.data, hs.len, &info), 0);
 	strcpy(info.backend, "memfd");
 	info.heap[0] = '\0';
-	CHECK_EQ(gralloc_handle_encode(&info, hs.data, sizeof(hs.data)), GRALLOC_HANDLE_SIZE);
+	CHECK_EQ(gralloc_handle_encode(&info, hs.data, sizeof(hs.data)), GRALLOC_WIRE_SIZE);
 	CHECK(!gralloc_handle_import(dev, hs.data, hs.len, hs.fds, 1));
 	CHECK(strstr(gralloc_last_error(), "[backend-fd]"));
 

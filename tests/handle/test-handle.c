@@ -92,7 +92,7 @@ static bool rejects(struct gralloc_device *dev, const void *data, size_t len, co
 		printf("#   failed import changed the fd count\n");
 		return false;
 	}
-	for (uint32_t i = 0; fds && i < n && i < GRALLOC_HANDLE_MAX_FDS; i++) {
+	for (uint32_t i = 0; fds && i < n && i < GRALLOC_WIRE_MAX_FDS; i++) {
 		if (fds[i] >= 0 && fcntl(fds[i], F_GETFD) < 0 && errno == EBADF &&
 		    strcmp(rule, "[fd]")) {
 			printf("#   import closed the caller's fd %u\n", i);
@@ -113,7 +113,7 @@ static bool rejects(struct gralloc_device *dev, const void *data, size_t len, co
 			stmt;                                                  \
 		}                                                              \
 		CHECK_EQ(gralloc_handle_encode(&i_, f.h.data, sizeof(f.h.data)), \
-			 GRALLOC_HANDLE_SIZE);                                 \
+			 GRALLOC_WIRE_SIZE);                                 \
 	} while (0)
 
 /* ---- serialise / import ------------------------------------------------ */
@@ -124,13 +124,13 @@ TEST(wire_layout_is_fixed_little_endian)
 	struct gralloc_buffer_info info;
 
 	gralloc_buffer_describe(f.buf, &info);
-	CHECK_EQ(f.h.len, GRALLOC_HANDLE_SIZE);
+	CHECK_EQ(f.h.len, GRALLOC_WIRE_SIZE);
 	CHECK_EQ(f.h.num_fds, 1);
 	CHECK_EQ(f.h.fds[0], info.fds[0]); /* borrowed: the buffer's own fd */
 	CHECK(memcmp(f.h.data, "GRhd", 4) == 0);
-	CHECK_EQ(th_get32(f.h.data + 4), GRALLOC_HANDLE_VERSION);
+	CHECK_EQ(th_get32(f.h.data + 4), GRALLOC_WIRE_VERSION);
 	CHECK_EQ(th_get32(f.h.data + 8), 1);
-	CHECK_EQ(th_get32(f.h.data + 12), (GRALLOC_HANDLE_SIZE - 16) / 4);
+	CHECK_EQ(th_get32(f.h.data + 12), (GRALLOC_WIRE_SIZE - 16) / 4);
 	CHECK_EQ(th_get32(f.h.data + 16), 64);
 	CHECK_EQ(th_get32(f.h.data + 20), 64);
 	CHECK_EQ(th_get32(f.h.data + 24), DRM_FORMAT_XRGB8888);
@@ -147,7 +147,7 @@ TEST(wire_layout_is_fixed_little_endian)
 TEST(serialize_reports_space_needed)
 {
 	SETUP(f);
-	uint8_t small[GRALLOC_HANDLE_SIZE - 1];
+	uint8_t small[GRALLOC_WIRE_SIZE - 1];
 	int fds[1];
 	uint32_t n = 0;
 
@@ -354,7 +354,7 @@ TEST(reject_null_and_short)
 TEST(reject_long_buffer)
 {
 	SETUP(f);
-	uint8_t big[GRALLOC_HANDLE_SIZE + 8] = { 0 };
+	uint8_t big[GRALLOC_WIRE_SIZE + 8] = { 0 };
 
 	memcpy(big, f.h.data, f.h.len);
 	CHECK(rejects(f.dev, big, sizeof(big), f.h.fds, 1, EINVAL, "[length]"));
@@ -374,7 +374,7 @@ TEST(reject_bad_version)
 {
 	SETUP(f);
 
-	th_put32(f.h.data + 4, 2);
+	th_put32(f.h.data + 4, 3);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[version]"));
 	th_put32(f.h.data + 4, 0);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[version]"));
@@ -390,7 +390,7 @@ TEST(reject_bad_num_ints)
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[num_ints]"));
 	th_put32(f.h.data + 12, 0x40000000u);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[num_ints]"));
-	th_put32(f.h.data + 12, (GRALLOC_HANDLE_SIZE - 16) / 4 - 1);
+	th_put32(f.h.data + 12, (GRALLOC_WIRE_SIZE - 16) / 4 - 1);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[num_ints]"));
 	teardown(&f);
 }
@@ -454,7 +454,7 @@ TEST(reject_unused_fd)
 TEST(reject_nonzero_reserved_and_unused_plane)
 {
 	SETUP(f);
-	uint8_t copy[GRALLOC_HANDLE_SIZE];
+	uint8_t copy[GRALLOC_WIRE_SIZE];
 
 	memcpy(copy, f.h.data, sizeof(copy));
 	th_put32(f.h.data + 76, 1);
@@ -468,7 +468,7 @@ TEST(reject_nonzero_reserved_and_unused_plane)
 TEST(reject_bad_names)
 {
 	SETUP(f);
-	uint8_t copy[GRALLOC_HANDLE_SIZE];
+	uint8_t copy[GRALLOC_WIRE_SIZE];
 
 	memcpy(copy, f.h.data, sizeof(copy));
 	memset(f.h.data + 176, 'a', 64); /* backend not terminated */
@@ -499,7 +499,7 @@ TEST(reject_unknown_backend)
 TEST(reject_heap_name_disagreeing_with_backend)
 {
 	SETUP(f);
-	uint8_t copy[GRALLOC_HANDLE_SIZE];
+	uint8_t copy[GRALLOC_WIRE_SIZE];
 
 	memcpy(copy, f.h.data, sizeof(copy));
 	WITH_INFO(f, strcpy(info->heap, "system"));
@@ -555,7 +555,7 @@ TEST(reject_usage_backend_cannot_serve)
 TEST(reject_bad_dimensions)
 {
 	SETUP(f);
-	uint8_t copy[GRALLOC_HANDLE_SIZE];
+	uint8_t copy[GRALLOC_WIRE_SIZE];
 
 	memcpy(copy, f.h.data, sizeof(copy));
 	th_put32(f.h.data + 16, 0);
@@ -569,23 +569,32 @@ TEST(reject_bad_dimensions)
 	teardown(&f);
 }
 
+/* The layout is data checked against the memory: one that does not fit
+ * the fd, or that is not what its own strides, rows and memory give, is
+ * refused, whoever made it. */
 TEST(reject_layout_mismatch)
 {
 	SETUP(f);
-	uint8_t copy[GRALLOC_HANDLE_SIZE];
+	uint8_t copy[GRALLOC_WIRE_SIZE];
 
 	memcpy(copy, f.h.data, sizeof(copy));
 	WITH_INFO(f, info->planes[0].stride += 64);
-	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[size]"));
+	memcpy(f.h.data, copy, sizeof(copy));
+	WITH_INFO(f, info->planes[0].stride -= 4);
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[stride]"));
 	memcpy(f.h.data, copy, sizeof(copy));
 	WITH_INFO(f, info->planes[0].offset = 4096);
-	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[size]"));
 	memcpy(f.h.data, copy, sizeof(copy));
 	WITH_INFO(f, info->planes[0].size = UINT64_MAX);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
 	memcpy(f.h.data, copy, sizeof(copy));
 	WITH_INFO(f, info->size = UINT64_MAX - 4095);
-	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[size]"));
+	memcpy(f.h.data, copy, sizeof(copy));
+	WITH_INFO(f, info->fd_size[0] += 4096);
+	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[size]"));
 	memcpy(f.h.data, copy, sizeof(copy));
 	WITH_INFO(f, info->layer_stride *= 2);
 	CHECK(rejects(f.dev, f.h.data, f.h.len, f.h.fds, 1, EINVAL, "[layout]"));
@@ -742,7 +751,7 @@ TEST(reject_memfd_claimed_as_dma_buf)
 TEST(every_bit_flip_is_caught)
 {
 	SETUP(f);
-	uint8_t copy[GRALLOC_HANDLE_SIZE];
+	uint8_t copy[GRALLOC_WIRE_SIZE];
 	int accepted_elsewhere = 0, before = th_fd_count();
 
 	memcpy(copy, f.h.data, sizeof(copy));
@@ -909,7 +918,7 @@ TEST(receive_short_payload_closes_all)
 TEST(receive_oversized)
 {
 	SETUP(f);
-	uint8_t big[GRALLOC_HANDLE_SIZE * 2] = { 0 };
+	uint8_t big[GRALLOC_WIRE_SIZE * 2] = { 0 };
 	int sv[2];
 
 	memcpy(big, f.h.data, f.h.len);

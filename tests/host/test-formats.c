@@ -207,7 +207,7 @@ TEST(android_mapping)
 		{ 0x2b, DRM_FORMAT_ABGR2101010 },    /* RGBA_1010102 */
 		{ 0x20203859, DRM_FORMAT_R8 },       /* Y8 */
 		{ 0x20363159, DRM_FORMAT_R16 },      /* Y16 */
-		{ 0x21, DRM_FORMAT_R8 },             /* BLOB */
+		{ 0x21, GRALLOC_FORMAT_BLOB },       /* BLOB */
 	};
 	/* 0x10 YCbCr_422_SP, 0x14 YCbCr_422_I, 0x20 RAW16, 0x22
 	 * IMPLEMENTATION_DEFINED, 0x24 RAW_OPAQUE: no fixed DRM equivalent;

@@ -53,7 +53,9 @@ static void fixture_fini(struct fixture *fx)
 static struct gralloc_buffer *alloc(struct fixture *fx, uint32_t w, uint32_t h,
 				    uint32_t format, uint64_t usage)
 {
-	struct gralloc_buffer_desc d = { w, h, format, 1, usage, "host-test" };
+	struct gralloc_buffer_desc d = {
+		.width = w, .height = h, .format = format, .layer_count = 1, .usage = usage, .name = "host-test",
+	};
 	struct gralloc_buffer *buf = gralloc_buffer_allocate(fx->dev, &d);
 
 	if (!buf)
@@ -65,7 +67,9 @@ static struct gralloc_buffer *alloc(struct fixture *fx, uint32_t w, uint32_t h,
 static bool describe_ok(struct gralloc_buffer *buf, uint32_t w, uint32_t h, uint32_t format,
 			uint64_t usage, struct gralloc_buffer_info *info)
 {
-	struct gralloc_buffer_desc d = { w, h, format, 1, usage, NULL };
+	struct gralloc_buffer_desc d = {
+		.width = w, .height = h, .format = format, .layer_count = 1, .usage = usage, .name = NULL,
+	};
 	struct gralloc_buffer_info expect;
 
 #define EXPECT(cond)                                                            \
@@ -124,7 +128,9 @@ TEST(allocate_and_describe)
 TEST(layers)
 {
 	struct fixture fx;
-	struct gralloc_buffer_desc d = { 33, 17, DRM_FORMAT_NV12, 3, CPU_RW, NULL };
+	struct gralloc_buffer_desc d = {
+		.width = 33, .height = 17, .format = DRM_FORMAT_NV12, .layer_count = 3, .usage = CPU_RW, .name = NULL,
+	};
 	struct gralloc_buffer *buf;
 	struct gralloc_buffer_info info;
 
@@ -495,13 +501,15 @@ TEST(memfd_refuses_device_usage)
 		GRALLOC_USAGE_SCANOUT,
 		GRALLOC_USAGE_GPU_TEXTURE | CPU_RW,
 		GRALLOC_USAGE_VIDEO_DECODER | GRALLOC_USAGE_CPU_READ_RARELY,
-		GRALLOC_USAGE_CURSOR,
+		GRALLOC_USAGE_CURSOR_PLANE,
 	};
 	struct fixture fx;
 
 	CHECK(fixture_init(&fx));
 	for (size_t i = 0; i < sizeof(usages) / sizeof(usages[0]); i++) {
-		struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1, usages[i], NULL };
+		struct gralloc_buffer_desc d = {
+			.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = usages[i], .name = NULL,
+		};
 
 		errno = 0;
 		CHECK_EQ(gralloc_buffer_allocate(fx.dev, &d), NULL);
@@ -555,7 +563,9 @@ static void *worker_main(void *arg)
 	struct gralloc_buffer *live[LIVE] = { 0 };
 
 	for (int i = 0; i < PER_THREAD; i++) {
-		struct gralloc_buffer_desc d = { 32, 32, DRM_FORMAT_XRGB8888, 1, CPU_RW, "thread" };
+		struct gralloc_buffer_desc d = {
+			.width = 32, .height = 32, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = CPU_RW, .name = "thread",
+		};
 		struct gralloc_buffer_info info;
 		struct gralloc_buffer *buf;
 		void *v;

@@ -17,6 +17,9 @@
 
 #include "gralloc/plan.h"
 #include "gralloc/policy.h"
+#include "gralloc/routes.h"
+#include "gralloc/consumer_private.h"
+#include "gralloc/kms_private.h"
 
 #include "test.h"
 
@@ -171,6 +174,21 @@ static const struct bad_config {
 	{ "#\n\norder protected secure* linux,cma\n", "'linux,cma' is kind cma", true },
 	/* A heap turned secure after an order already lists it. */
 	{ "#\n\nheap system kind=secure\n", "secure heap 'system'", true },
+	/* A name does not make memory secure (issue #11). */
+	{ "#\n\nheap vault kind=secure node=system\n", "the node of non-secure heap 'system'",
+	  true },
+	{ "#\n\nheap system-secure kind=secure node=system\n",
+	  "secure heap 'system-secure' uses node 'system'", true },
+	{ "heap vault kind=secure\n#\nheap system node=vault\n", "uses node 'vault'", true },
+	{ "#\n\nmax-allocation 0%\n", "'max-allocation' takes", false },
+	{ "#\n\nmax-allocation 101%\n", "'max-allocation' takes", false },
+	{ "#\n\nmax-allocation 0\n", "'max-allocation' takes", false },
+	{ "#\n\nmax-allocation 12Q\n", "'max-allocation' takes", false },
+	{ "#\n\nmax-allocation -5\n", "'max-allocation' takes", false },
+	{ "#\n\nmax-allocation\n", "'max-allocation' takes", false },
+	{ "#\n\nmax-allocation 1G 2G\n", "'max-allocation' takes", false },
+	{ "#\n\nmax-allocation 99999999999999999999\n", "'max-allocation' takes", false },
+	{ "#\n\nmax-allocation 99999999999T\n", "'max-allocation' takes", false },
 };
 
 static bool rejected(const struct bad_config *b, size_t i, bool check_line)
@@ -413,7 +431,7 @@ TEST(classification)
 	policy_init_defaults(&p);
 	CHECK_EQ(load(&p, "iommu absent"), 0);
 	CHECK(!policy_has_iommu(&p));
-	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_SCANOUT, &why),
+	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_SCANOUT, &why),
 		 CLASS_PROTECTED);
 	CHECK(why && strstr(why, "protected"));
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_SCANOUT, &why), CLASS_CONTIGUOUS);
@@ -421,7 +439,7 @@ TEST(classification)
 		 CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CAMERA_WRITE, &why), CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_VIDEO_DECODER, &why), CLASS_CONTIGUOUS);
-	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CURSOR, &why), CLASS_CONTIGUOUS);
+	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_CURSOR_PLANE, &why), CLASS_CONTIGUOUS);
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_COMPOSER_OVERLAY, &why), CLASS_CONTIGUOUS);
 	/* The GPU is not a device that needs contiguous memory. */
 	CHECK_EQ(policy_classify(&p, GRALLOC_USAGE_GPU_TEXTURE, &why), CLASS_UNCACHED);
@@ -592,14 +610,23 @@ static void env_fini(struct env *v)
 	rmdir(v->dir);
 }
 
-/* A character device standing for a heap node. It is /dev/null's number:
- * harmless if anything ever opened it, and nothing here does. */
-static int add_node(struct env *v, const char *name)
+/* A character device standing for a heap node, each its own device
+ * number (secure heaps are told apart by st_rdev). Minors of the mem
+ * driver that it does not define: opening one fails with ENXIO, so an
+ * allocation that tries such a "heap" fails and moves on. */
+static int add_node_rdev(struct env *v, const char *name, dev_t rdev)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", v->heaps, name);
-	return mknod(path, S_IFCHR | 0600, makedev(1, 3)) ? -errno : 0;
+	return mknod(path, S_IFCHR | 0600, rdev) ? -errno : 0;
+}
+
+static int add_node(struct env *v, const char *name)
+{
+	static unsigned minor = 100;
+
+	return add_node_rdev(v, name, makedev(1, minor++));
 }
 
 static bool add_nodes_or_skip(struct env *v, const char *const *names, size_t n)
@@ -621,7 +648,9 @@ static bool add_nodes_or_skip(struct env *v, const char *const *names, size_t n)
 
 static bool explain(struct env *v, uint64_t usage)
 {
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1, usage, "plan" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = usage, .name = "plan",
+	};
 
 	gralloc_explanation_destroy(v->e);
 	v->e = gralloc_explain(v->dev, &d);
@@ -630,7 +659,9 @@ static bool explain(struct env *v, uint64_t usage)
 
 static struct gralloc_candidate cand(struct env *v, size_t i)
 {
-	struct gralloc_candidate c = { "", "", GRALLOC_VERDICT_SKIPPED, "" };
+	struct gralloc_candidate c = {
+		.backend = "", .heap = "", .verdict = GRALLOC_VERDICT_SKIPPED, .reason = "",
+	};
 
 	gralloc_explanation_get(v->e, i, &c);
 	return c;
@@ -726,15 +757,15 @@ TEST(bad_config_fails_device_create)
 TEST(protected_without_secure_heap_fails_closed)
 {
 	struct env v;
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_NV12, 1,
-					 GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_VIDEO_DECODER |
-						 GRALLOC_USAGE_SCANOUT, "drm" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_NV12, .layer_count = 1, .usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_VIDEO_DECODER | GRALLOC_USAGE_SCANOUT, .name = "drm",
+	};
 
 	CHECK(env_init(&v, "iommu absent\n"));
 	CHECK(explain(&v, d.usage));
 	CHECK(strstr(gralloc_explanation_summary(v.e), "class protected"));
 	CHECK_PLAN(&v, "system-secure* secure* udmabuf memfd", "xxxx");
-	CHECK(strstr(reason_of(&v, "none", "system-secure*"), "no heap matches"));
+	CHECK(strstr(reason_of(&v, "none", "system-secure*"), "no declared secure heap matches"));
 	CHECK(strstr(reason_of(&v, "udmabuf", ""), "protected requests never fall back"));
 	CHECK(strstr(reason_of(&v, "memfd", ""), "protected requests never fall back"));
 
@@ -752,12 +783,12 @@ TEST(protected_uses_only_secure_heaps)
 					     "system-uncached", "linux,cma" };
 	struct env v;
 
-	CHECK(env_init(&v, ""));
+	CHECK(env_init(&v, "heap secure_video kind=secure\nheap secure_audio kind=secure\n"));
 	if (!add_nodes_or_skip(&v, nodes, 5)) {
 		env_fini(&v);
 		return;
 	}
-	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_VIDEO_DECODER));
+	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_VIDEO_DECODER));
 	/* Globs expand to the nodes present, sorted. */
 	CHECK_PLAN(&v, "system-secure* secure_audio secure_video "
 		   "udmabuf memfd", "xSFxx");
@@ -788,7 +819,10 @@ TEST(undeclared_secure_heap_never_serves_normal_requests)
 	}
 	CHECK(explain(&v, GRALLOC_USAGE_CPU_READ_OFTEN));
 	CHECK_PLAN(&v, "secure_video system udmabuf memfd", "xSxF");
-	CHECK(strstr(reason_of(&v, "dma-heap", "secure_video"), "secure heap"));
+	CHECK(strstr(reason_of(&v, "dma-heap", "secure_video"), "reserved for protected"));
+	/* ... and it serves no protected request either: not declared. */
+	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED_CONTENT));
+	CHECK_PLAN(&v, "system-secure* secure* udmabuf memfd", "xxxx");
 	env_fini(&v);
 }
 
@@ -922,7 +956,9 @@ TEST(explanation_accessors)
 {
 	struct env v;
 	struct gralloc_candidate c;
-	struct gralloc_buffer_desc bad = { 0, 64, DRM_FORMAT_XRGB8888, 1, 0, NULL };
+	struct gralloc_buffer_desc bad = {
+		.width = 0, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = 0, .name = NULL,
+	};
 
 	CHECK(env_init(&v, "iommu present\n"));
 	CHECK(explain(&v, GRALLOC_USAGE_CPU_READ_OFTEN));
@@ -937,6 +973,304 @@ TEST(explanation_accessors)
 	CHECK_EQ(errno, EINVAL);
 	CHECK_EQ(gralloc_explain(NULL, &bad), NULL);
 	env_fini(&v);
+}
+
+/* Issue #11 item 1: a heap is secure when declared so AND its node is no
+ * non-secure heap's device. A second node (mknod, symlink) of the system
+ * heap under a secure-sounding name is caught by device number. */
+TEST(secure_heap_on_a_non_secure_device_is_refused)
+{
+	struct env v;
+	char target[256], link[256];
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_GPU_TEXTURE,
+	};
+
+	CHECK(env_init(&v, "heap vault kind=secure\nheap system-secure kind=secure\n"
+			   "order protected vault system-secure\n"));
+	if (add_node_rdev(&v, "system", makedev(1, 90))) {
+		test_skip("cannot mknod");
+		env_fini(&v);
+		return;
+	}
+	CHECK_EQ(add_node_rdev(&v, "vault", makedev(1, 90)), 0);
+	snprintf(target, sizeof(target), "%s/system", v.heaps);
+	snprintf(link, sizeof(link), "%s/system-secure", v.heaps);
+	CHECK_EQ(symlink(target, link), 0);
+	CHECK(explain(&v, d.usage));
+	CHECK_PLAN(&v, "vault system-secure udmabuf memfd", "xxxx");
+	CHECK(strstr(reason_of(&v, "dma-heap", "vault"),
+		     "same device as non-secure heap 'system'"));
+	CHECK(strstr(reason_of(&v, "dma-heap", "system-secure"), "same device"));
+	errno = 0;
+	CHECK_EQ(gralloc_buffer_allocate(v.dev, &d), NULL);
+	CHECK_EQ(errno, EPERM);
+	/* Ordinary requests do not get it either: it is declared secure. */
+	CHECK(explain(&v, GRALLOC_USAGE_CPU_READ_OFTEN));
+	CHECK(!strstr(order_of(&v), "vault"));
+	env_fini(&v);
+}
+
+TEST(protected_patterns_match_declared_secure_heaps_only)
+{
+	static const char *const nodes[] = { "system", "secure_video", "vendor" };
+	struct env v;
+
+	CHECK(env_init(&v, "order protected *\n"));
+	if (!add_nodes_or_skip(&v, nodes, 3)) {
+		env_fini(&v);
+		return;
+	}
+	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED_CONTENT));
+	CHECK_PLAN(&v, "* udmabuf memfd", "xxx");
+	CHECK(strstr(reason_of(&v, "none", "*"), "no declared secure heap matches '*'"));
+	env_fini(&v);
+	/* A literal name in the protected order that nobody declared. */
+	CHECK(env_init(&v, "order protected secure_video\n"));
+	if (!add_nodes_or_skip(&v, nodes + 1, 1)) {
+		env_fini(&v);
+		return;
+	}
+	CHECK(explain(&v, GRALLOC_USAGE_PROTECTED_CONTENT));
+	CHECK_PLAN(&v, "secure_video udmabuf memfd", "xxx");
+	CHECK(strstr(reason_of(&v, "dma-heap", "secure_video"), "declared kind=secure"));
+	env_fini(&v);
+}
+
+TEST(protected_with_own_device_consumer_is_not_supported)
+{
+	struct env v;
+	struct gralloc_consumer *c = gralloc_consumer_new("KMS plane 31 on /dev/dri/card9 (test)");
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_SCANOUT,
+	};
+
+	CHECK(c);
+	c->imports_foreign = false;
+	snprintf(c->own_device, sizeof(c->own_device), "/dev/dri/card9");
+	snprintf(c->why, sizeof(c->why), "cannot import foreign dma-bufs");
+	CHECK(env_init(&v, "heap secure_video kind=secure\n"));
+	errno = 0;
+	CHECK_EQ(gralloc_explain_for(v.dev, &d, &c, 1), NULL);
+	CHECK_EQ(errno, ENOTSUP);
+	CHECK(strstr(gralloc_last_error(), "KMS plane 31 on /dev/dri/card9"));
+	CHECK(strstr(gralloc_last_error(), "protected"));
+	errno = 0;
+	CHECK_EQ(gralloc_buffer_allocate_for(v.dev, &d, &c, 1), NULL);
+	CHECK_EQ(errno, ENOTSUP);
+	CHECK(strstr(gralloc_last_error(), "KMS plane 31"));
+	gralloc_consumer_destroy(c);
+	env_fini(&v);
+}
+
+/* Item 2: one allocation never exceeds the limit, whatever the backend. */
+TEST(allocation_limit_parse_and_default)
+{
+	struct gralloc_policy p;
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+
+	policy_init_defaults(&p);
+	CHECK_EQ(p.limit, LIMIT_PERCENT);
+	CHECK_EQ(p.limit_value, 50);
+	CHECK(policy_limit_bytes(&p) == (uint64_t)pages * (uint64_t)page / 2);
+	CHECK_EQ(load(&p, "max-allocation 512M\n"), 0);
+	CHECK(policy_limit_bytes(&p) == 512ull << 20);
+	CHECK_EQ(load(&p, "max-allocation 3G\n"), 0);
+	CHECK(policy_limit_bytes(&p) == 3ull << 30);
+	CHECK_EQ(load(&p, "max-allocation 4096\n"), 0);
+	CHECK(policy_limit_bytes(&p) == 4096);
+	CHECK_EQ(load(&p, "max-allocation none\n"), 0);
+	CHECK(policy_limit_bytes(&p) == UINT64_MAX);
+	CHECK_EQ(load(&p, "max-allocation 100%\n"), 0);
+	CHECK(policy_limit_bytes(&p) == (uint64_t)pages * (uint64_t)page);
+	CHECK(policy_dump(&p, dump_a, sizeof(dump_a)) > 0);
+	CHECK(strstr(dump_a, "max-allocation 100%"));
+}
+
+TEST(allocation_over_the_limit_fails_with_enomem)
+{
+	struct env v;
+	struct gralloc_buffer_desc d = {
+		.width = 1024, .height = 1024, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = GRALLOC_USAGE_CPU_READ_OFTEN,
+	};
+	struct gralloc_buffer *buf;
+
+	CHECK(env_init(&v, "iommu present\nmax-allocation 1M\n"));
+	/* 4 MiB would come from memfd, which hands out any size lazily. */
+	errno = 0;
+	CHECK_EQ(gralloc_buffer_allocate(v.dev, &d), NULL);
+	CHECK_EQ(errno, ENOMEM);
+	CHECK(strstr(gralloc_last_error(), "per-allocation limit of 1048576 bytes"));
+	CHECK(strstr(gralloc_last_error(), "4194304 bytes"));
+	gralloc_explanation_destroy(v.e);
+	v.e = gralloc_explain(v.dev, &d);
+	CHECK(v.e);
+	CHECK_PLAN(&v, "system udmabuf memfd", "xxx");
+	CHECK(strstr(reason_of(&v, "memfd", ""), "per-allocation limit"));
+	d.height = 256; /* exactly 1 MiB: allowed */
+	buf = gralloc_buffer_allocate(v.dev, &d);
+	CHECK(buf);
+	gralloc_buffer_free(v.dev, buf);
+	env_fini(&v);
+	/* The default: half of this machine's memory. A 16 GiB memfd used
+	 * to be handed out here on any machine. */
+	CHECK(env_init(&v, "iommu present\n"));
+	d.width = 32768;
+	d.height = 32768;
+	d.layer_count = 4; /* 16 GiB */
+	if (policy_limit_bytes(v.dev->policy) < 16ull << 30) {
+		errno = 0;
+		CHECK_EQ(gralloc_buffer_allocate(v.dev, &d), NULL);
+		CHECK_EQ(errno, ENOMEM);
+		CHECK(strstr(gralloc_last_error(), "50% of this machine's"));
+	}
+	env_fini(&v);
+}
+
+/* Item 5: a contiguous request served by a heap nobody declared contiguous
+ * says so. */
+TEST(contiguous_fallback_is_not_called_contiguous)
+{
+	static const char *const nodes[] = { "system" };
+	struct env v;
+
+	CHECK(env_init(&v, "iommu absent\n"));
+	if (!add_nodes_or_skip(&v, nodes, 1)) {
+		env_fini(&v);
+		return;
+	}
+	CHECK(explain(&v, GRALLOC_USAGE_SCANOUT));
+	CHECK_PLAN(&v, "linux,cma reserved default_cma_region system udmabuf memfd", "xxxSxx");
+	CHECK(strstr(reason_of(&v, "dma-heap", "system"), "NOT guaranteed contiguous"));
+	CHECK(explain(&v, GRALLOC_USAGE_CPU_READ_OFTEN));
+	CHECK(!strstr(reason_of(&v, "dma-heap", "system"), "contiguous"));
+	env_fini(&v);
+}
+
+/* Item 8: explain lists exactly what allocation tries. Every heap here is
+ * a node that cannot be opened, so allocation tries them all, in order,
+ * and ends in memfd; its INFO log is the record of what it tried. */
+static char *capture_allocation(struct gralloc_device *dev, const struct gralloc_buffer_desc *d,
+				bool *ok)
+{
+	char path[] = "/tmp/gralloc-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	struct gralloc_buffer *buf;
+	static char text[65536];
+	ssize_t n;
+
+	unlink(path);
+	fflush(stderr);
+	dup2(fd, 2);
+	setenv("GRALLOC_LOG", "info", 1);
+	gralloc_log_reread();
+	buf = gralloc_buffer_allocate(dev, d);
+	unsetenv("GRALLOC_LOG");
+	gralloc_log_reread();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	*ok = buf != NULL;
+	gralloc_buffer_free(dev, buf);
+	return text;
+}
+
+TEST(explain_lists_what_allocation_tries)
+{
+	struct env v;
+	char conf[1024] = "iommu present\norder cached", tried[8192] = "", listed[8192] = "";
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
+		.usage = GRALLOC_USAGE_CPU_READ_OFTEN,
+	};
+	char *log, *line;
+	bool ok;
+	size_t used = 0;
+
+	/* 12 heaps by name and 30 more by a glob: 42 heaps, each tried by
+	 * every heap backend: more than the old 8 routes and 48 candidates. */
+	for (int i = 0; i < 12; i++)
+		used += (size_t)snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf),
+					 " h%02d", i);
+	strcat(conf, " g*\n");
+	CHECK(env_init(&v, conf));
+	for (int i = 0; i < 12; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "h%02d", i);
+		if (add_node(&v, name)) {
+			test_skip("cannot mknod");
+			env_fini(&v);
+			return;
+		}
+	}
+	for (int i = 0; i < 30; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "g%02d", i);
+		CHECK_EQ(add_node(&v, name), 0);
+	}
+	CHECK(explain(&v, d.usage));
+	/* Explaining wrote nothing into allocation's cache. */
+	CHECK_EQ(v.dev->routes->used, 0);
+	for (size_t i = 0; i < gralloc_explanation_count(v.e); i++) {
+		struct gralloc_candidate c = cand(&v, i);
+
+		if (c.verdict == GRALLOC_VERDICT_SKIPPED)
+			continue;
+		snprintf(listed + strlen(listed), sizeof(listed) - strlen(listed), "%s/%s ",
+			 c.backend, c.heap);
+	}
+	CHECK(strstr(listed, "dma-heap/h00 "));
+	CHECK(strstr(listed, "dma-heap/g29 "));
+	CHECK(strstr(listed, "memfd/ "));
+	/* Twice: the first plans, the second follows the cached routes. */
+	for (int round = 0; round < 2; round++) {
+		log = capture_allocation(v.dev, &d, &ok);
+		CHECK(ok);
+		tried[0] = '\0';
+		for (line = strstr(log, "try_routes"); line;
+		     line = strstr(line + 1, "try_routes")) {
+			char backend[32], heap[64] = "";
+			const char *msg = strchr(line, ' ') + 1;
+
+			const char *eol = strchr(msg, '\n');
+
+			/* Only the failures: a success is logged too. */
+			if (!eol || !memmem(msg, (size_t)(eol - msg), "trying the next", 15) ||
+			    sscanf(msg, "%31s heap %63[^:]:", backend, heap) < 1)
+				continue;
+			if (backend[strlen(backend) - 1] == ':')
+				backend[strlen(backend) - 1] = '\0';
+			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s/%s ",
+				 backend, heap);
+		}
+		/* Everything but the last (memfd, which succeeded) failed. */
+		strcat(tried, "memfd/ ");
+		if (strcmp(tried, listed)) {
+			printf("#   explain lists: %s\n#   allocation tried: %s\n", listed, tried);
+			CHECK_STR(tried, listed);
+		}
+	}
+	env_fini(&v);
+}
+
+/* Item 6: only a definite refusal is remembered as "cannot import". */
+TEST(probe_transient_errors_are_not_capabilities)
+{
+	static const int transient[] = { ENOMEM, EINTR, EAGAIN, EMFILE, ENFILE, EBUSY };
+	static const int definite[] = { ENODEV, EINVAL, EOPNOTSUPP, ENOSYS, EPERM };
+
+	for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		CHECK_EQ(gralloc_kms_probe_verdict(transient[i]), -transient[i]);
+	for (size_t i = 0; i < sizeof(definite) / sizeof(definite[0]); i++)
+		CHECK_EQ(gralloc_kms_probe_verdict(definite[i]), 0);
 }
 
 int main(void)

@@ -24,12 +24,12 @@ static const struct {
 	{ "gpu_data_buffer", GRALLOC_USAGE_GPU_DATA_BUFFER },
 	{ "composer_overlay", GRALLOC_USAGE_COMPOSER_OVERLAY },
 	{ "scanout", GRALLOC_USAGE_SCANOUT },
-	{ "cursor", GRALLOC_USAGE_CURSOR },
+	{ "cursor", GRALLOC_USAGE_CURSOR_PLANE },
 	{ "video_encoder", GRALLOC_USAGE_VIDEO_ENCODER },
 	{ "video_decoder", GRALLOC_USAGE_VIDEO_DECODER },
 	{ "camera_write", GRALLOC_USAGE_CAMERA_WRITE },
 	{ "camera_read", GRALLOC_USAGE_CAMERA_READ },
-	{ "protected", GRALLOC_USAGE_PROTECTED },
+	{ "protected", GRALLOC_USAGE_PROTECTED_CONTENT },
 	{ "front_buffer", GRALLOC_USAGE_FRONT_BUFFER },
 	{ "linear", GRALLOC_USAGE_LINEAR },
 };
@@ -60,7 +60,7 @@ TEST(round_trip_combinations)
 		GRALLOC_USAGE_ALL,
 		GRALLOC_USAGE_CPU,
 		GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_GPU_RENDER_TARGET,
-		GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_VIDEO_DECODER | GRALLOC_USAGE_SCANOUT,
+		GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_VIDEO_DECODER | GRALLOC_USAGE_SCANOUT,
 		GRALLOC_USAGE_LINEAR | GRALLOC_USAGE_CPU_READ_RARELY,
 	};
 
@@ -239,8 +239,9 @@ TEST(bad_descriptors_refused_by_layout_and_allocate)
 {
 	struct fixture fx;
 	struct gralloc_buffer_info info;
-	struct gralloc_buffer_desc d = { 64, 64, DRM_FORMAT_XRGB8888, 1,
-					 GRALLOC_USAGE_CPU_READ_OFTEN | (UINT64_C(1) << 40), "t" };
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = GRALLOC_USAGE_CPU_READ_OFTEN | (UINT64_C(1) << 40), .name = "t",
+	};
 
 	CHECK(fixture_init(&fx));
 
@@ -250,10 +251,10 @@ TEST(bad_descriptors_refused_by_layout_and_allocate)
 	CHECK(strstr(gralloc_last_error(), "unknown usage bits 0x10000000000"));
 	CHECK(refused(fx.dev, &d, "unknown usage bits 0x10000000000"));
 
-	d.usage = GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_CPU_READ_RARELY;
+	d.usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_CPU_READ_RARELY;
 	CHECK_EQ(gralloc_compute_layout(&d, &info), -EINVAL);
 	CHECK(refused(fx.dev, &d, "protected"));
-	d.usage = GRALLOC_USAGE_PROTECTED | GRALLOC_USAGE_CPU_WRITE_OFTEN |
+	d.usage = GRALLOC_USAGE_PROTECTED_CONTENT | GRALLOC_USAGE_CPU_WRITE_OFTEN |
 		  GRALLOC_USAGE_VIDEO_DECODER;
 	CHECK(refused(fx.dev, &d, "CPU"));
 

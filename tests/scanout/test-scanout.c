@@ -68,7 +68,9 @@ static void fixture_finish(struct fixture *f)
 static struct gralloc_buffer *alloc_xrgb(struct fixture *f, uint32_t w, uint32_t h,
 					 uint64_t usage)
 {
-	struct gralloc_buffer_desc d = { w, h, DRM_FORMAT_XRGB8888, 1, usage, "scanout-test" };
+	struct gralloc_buffer_desc d = {
+		.width = w, .height = h, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = usage, .name = "scanout-test",
+	};
 
 	return gralloc_buffer_allocate(f->dev, &d);
 }
@@ -146,7 +148,9 @@ TEST(virtio_gpu_gets_display_memory)
 {
 	const uint64_t usage = GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CPU_WRITE_OFTEN |
 			       GRALLOC_USAGE_CPU_READ_OFTEN;
-	struct gralloc_buffer_desc d = { 1280, 800, DRM_FORMAT_XRGB8888, 1, usage, NULL };
+	struct gralloc_buffer_desc d = {
+		.width = 1280, .height = 800, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = usage, .name = NULL,
+	};
 	struct gralloc_explanation *e;
 	struct gralloc_buffer_info info;
 	struct gralloc_candidate c;
@@ -181,8 +185,9 @@ TEST(virtio_gpu_refuses_heap_memory_cleanly)
 {
 	struct gralloc_device_options o = { .display_path = "/nonexistent" };
 	struct gralloc_device *heapdev = gralloc_device_create(&o);
-	struct gralloc_buffer_desc d = { 256, 256, DRM_FORMAT_XRGB8888, 1,
-					 GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CPU_WRITE_OFTEN, NULL };
+	struct gralloc_buffer_desc d = {
+		.width = 256, .height = 256, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = GRALLOC_USAGE_SCANOUT | GRALLOC_USAGE_CPU_WRITE_OFTEN, .name = NULL,
+	};
 	struct gralloc_buffer_info info;
 	struct gralloc_buffer *b;
 	struct fixture f;
@@ -348,7 +353,7 @@ TEST(reopens_instead_of_sharing)
 }
 
 static const struct gralloc_buffer_desc consumer_desc = {
-	640, 480, DRM_FORMAT_XRGB8888, 1, GRALLOC_USAGE_CPU_WRITE_OFTEN, "consumer-test",
+	.width = 640, .height = 480, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = GRALLOC_USAGE_CPU_WRITE_OFTEN, .name = "consumer-test",
 };
 
 TEST(consumer_vkms_plane_keeps_heap_memory)

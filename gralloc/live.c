@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* The live buffers of a device, by address: an open-addressing hash set, so
+ * that free() finds (or refuses) a pointer in O(1) without dereferencing
+ * it, whatever the number of live buffers. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "gralloc/private.h"
+
+#define TOMBSTONE ((struct gralloc_buffer *)(uintptr_t)1)
+#define MIN_SLOTS 64u
+
+/* A set that was drained: nothing in it, and nothing to free. */
+static struct gralloc_buffer *drained[1];
+
+struct live_set {
+	struct gralloc_buffer **slots;
+	size_t mask;  /* slots - 1; slots is a power of two */
+	size_t count; /* members */
+	size_t used;  /* members + tombstones */
+};
+
+static size_t hash(const struct gralloc_buffer *buf)
+{
+	uint64_t h = (uint64_t)(uintptr_t)buf;
+
+	/* Allocations share their low bits; mix them away (splitmix64). */
+	h ^= h >> 30;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	h ^= h >> 27;
+	h *= UINT64_C(0x94d049bb133111eb);
+	h ^= h >> 31;
+	return (size_t)h;
+}
+
+struct live_set *live_set_create(void)
+{
+	struct live_set *set = calloc(1, sizeof(*set));
+
+	if (!set)
+		return NULL;
+	set->slots = calloc(MIN_SLOTS, sizeof(*set->slots));
+	if (!set->slots) {
+		free(set);
+		return NULL;
+	}
+	set->mask = MIN_SLOTS - 1;
+	return set;
+}
+
+void live_set_destroy(struct live_set *set)
+{
+	if (!set)
+		return;
+	if (set->slots != drained)
+		free(set->slots);
+	free(set);
+}
+
+static void insert(struct gralloc_buffer **slots, size_t mask, struct gralloc_buffer *buf)
+{
+	size_t i = hash(buf) & mask;
+
+	while (slots[i] && slots[i] != TOMBSTONE)
+		i = (i + 1) & mask;
+	slots[i] = buf;
+}
+
+/* Rebuilds into `n` slots, dropping tombstones. */
+static int rehash(struct live_set *set, size_t n)
+{
+	struct gralloc_buffer **slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i <= set->mask; i++)
+		if (set->slots[i] && set->slots[i] != TOMBSTONE)
+			insert(slots, n - 1, set->slots[i]);
+	if (set->slots != drained)
+		free(set->slots);
+	set->slots = slots;
+	set->mask = n - 1;
+	set->used = set->count;
+	return 0;
+}
+
+int live_set_add(struct live_set *set, struct gralloc_buffer *buf)
+{
+	size_t slots = set->mask + 1;
+
+	/* Keep at most half the slots taken, tombstones included, so probes
+	 * stay short. */
+	if (2 * (set->used + 1) > slots) {
+		int ret = rehash(set, 2 * (set->count + 1) > slots / 2 ? 2 * slots : slots);
+
+		if (ret)
+			return ret;
+	}
+	insert(set->slots, set->mask, buf);
+	set->count++;
+	set->used++;
+	return 0;
+}
+
+bool live_set_remove(struct live_set *set, const struct gralloc_buffer *buf)
+{
+	size_t i = hash(buf) & set->mask;
+
+	while (set->slots[i]) {
+		if (set->slots[i] == buf) {
+			set->slots[i] = TOMBSTONE;
+			set->count--;
+			return true;
+		}
+		i = (i + 1) & set->mask;
+	}
+	return false;
+}
+
+/* Empties the set without allocating: its members are moved to the front
+ * of its slot array, which the caller gets (and frees). */
+size_t live_set_drain(struct live_set *set, struct gralloc_buffer ***out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i <= set->mask; i++)
+		if (set->slots[i] && set->slots[i] != TOMBSTONE)
+			set->slots[n++] = set->slots[i];
+	*out = set->slots == drained ? NULL : set->slots;
+	set->slots = drained;
+	set->mask = 0;
+	set->count = set->used = 0;
+	return n;
+}
+
+size_t live_set_count(const struct live_set *set)
+{
+	return set->count;
+}
+
+/* Freed buffer structs wait here before going back to malloc, so that a
+ * stale pointer cannot name a newer buffer until 1024 more buffers have
+ * been freed: free() then refuses it instead of freeing the new one. */
+#define QUARANTINE 1024u
+
+static pthread_mutex_t quarantine_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *quarantine[QUARANTINE];
+static size_t quarantine_next;
+
+void gralloc_buffer_struct_free(struct gralloc_buffer *buf)
+{
+	void *old;
+
+	pthread_mutex_lock(&quarantine_lock);
+	old = quarantine[quarantine_next];
+	quarantine[quarantine_next] = buf;
+	quarantine_next = (quarantine_next + 1) % QUARANTINE;
+	pthread_mutex_unlock(&quarantine_lock);
+	free(old);
+}
