@@ -6,7 +6,7 @@ gralloc_install_deps() {
 		    clang libclang-rt-14-dev libegl-dev libgles-dev libgbm-dev
 		    libegl-mesa0 libgl1-mesa-dri kmscube weston waypipe
 		    qemu-system-x86 qemu-system-gui busybox-static kmod cpio xz-utils
-		    dpkg-dev debhelper fakeroot valgrind
+		    dpkg-dev debhelper fakeroot valgrind libwayland-dev wayland-protocols udev
 		    gcc-multilib libdrm-dev:i386 zlib1g-dev:i386 qemu-user)
 	# The i386 build of the host suites (cross/i386-linux-gnu.ini) needs
 	# Debian's i386 packages next to the native ones.

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* libgralloc-wayland against a real Weston 10 (run by with-weston.sh,
+ * which exports WAYLAND_DISPLAY, WESTON_PID and GRALLOC_WAYLAND_DEVICE):
+ * buffer create/destroy cycles (1000 by default, --cycles N) leave no fds behind in the client or
+ * in Weston (which imports every buffer as it is created), and Weston
+ * going away mid-stream is an error within seconds, not a hang. The
+ * second test kills Weston: it runs last. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <drm_fourcc.h>
+#include <gralloc/wayland.h>
+
+#include "test.h"
+
+struct conn {
+	struct wl_display *display;
+	struct wl_registry *registry;
+	struct wl_compositor *compositor;
+	struct wl_surface *surface;
+	struct gralloc_device *dev;
+	struct gralloc_wl *wl;
+};
+
+static pid_t weston_pid;
+static int cycles = 1000;
+
+static void reg_global(void *data, struct wl_registry *r, uint32_t name, const char *iface,
+		       uint32_t version)
+{
+	struct conn *c = data;
+
+	(void)version;
+	if (!strcmp(iface, wl_compositor_interface.name))
+		c->compositor = wl_registry_bind(r, name, &wl_compositor_interface, 4);
+}
+
+static void reg_remove(void *data, struct wl_registry *r, uint32_t name)
+{
+	(void)data, (void)r, (void)name;
+}
+
+static const struct wl_registry_listener reg_listener = { reg_global, reg_remove };
+
+static int proc_fds(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static bool conn_open(struct conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->display = wl_display_connect(NULL);
+	if (!c->display) {
+		printf("#   no compositor at $WAYLAND_DISPLAY (run through with-weston.sh)\n");
+		return false;
+	}
+	c->registry = wl_display_get_registry(c->display);
+	wl_registry_add_listener(c->registry, &reg_listener, c);
+	wl_display_roundtrip(c->display);
+	if (!c->compositor)
+		return false;
+	c->surface = wl_compositor_create_surface(c->compositor);
+	c->dev = gralloc_device_create(NULL);
+	c->wl = c->dev ? gralloc_wl_create(c->display, c->dev, NULL) : NULL;
+	if (!c->wl)
+		printf("#   %s\n", gralloc_last_error());
+	return c->wl != NULL;
+}
+
+static void conn_close(struct conn *c)
+{
+	gralloc_wl_destroy(c->wl);
+	gralloc_device_destroy(c->dev);
+	if (c->surface)
+		wl_surface_destroy(c->surface);
+	if (c->compositor)
+		wl_compositor_destroy(c->compositor);
+	if (c->registry)
+		wl_registry_destroy(c->registry);
+	if (c->display)
+		wl_display_disconnect(c->display);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct gralloc_wl_swapchain *make_sc(struct conn *c, uint32_t flags)
+{
+	struct gralloc_wl_swapchain_desc d = {
+		.width = 128, .height = 64, .format = DRM_FORMAT_XRGB8888,
+		.usage = GRALLOC_USAGE_CPU_WRITE_OFTEN, .flags = flags,
+	};
+
+	return gralloc_wl_swapchain_create(c->wl, c->surface, &d);
+}
+
+static void body_cycles(struct conn *c)
+{
+	int client_before, client_after, weston_before, weston_after;
+	struct gralloc_wl_swapchain *sc;
+	struct gralloc_wl_buffer *b;
+	struct timespec t0, t1;
+
+	CHECK(conn_open(c));
+	CHECK(strlen(gralloc_wl_device_path(c->wl)) > 0);
+	/* Warm up: lazily opened nodes on both sides. */
+	sc = make_sc(c, 0);
+	CHECK(sc);
+	b = gralloc_wl_swapchain_acquire(sc, 10000);
+	CHECK(b);
+	gralloc_wl_swapchain_cancel(sc, b);
+	gralloc_wl_swapchain_destroy(sc);
+	wl_display_roundtrip(c->display);
+	client_before = test_count_fds();
+	weston_before = proc_fds(weston_pid);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < cycles; i++) {
+		/* Every other cycle by create_immed, the rest by create and
+		 * created: Weston imports the dma-buf either way. */
+		sc = make_sc(c, (i & 1) ? GRALLOC_WL_CREATE_IMMED : 0);
+		CHECK(sc);
+		b = gralloc_wl_swapchain_acquire(sc, 10000);
+		if (!b) {
+			printf("#   cycle %d: %s\n", i, gralloc_last_error());
+			gralloc_wl_swapchain_destroy(sc);
+			CHECK(b);
+		}
+		gralloc_wl_swapchain_cancel(sc, b);
+		gralloc_wl_swapchain_destroy(sc);
+		if (i % 100 == 99) {
+			wl_display_roundtrip(c->display);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			printf("#   %d cycles, %.1f s\n", i + 1,
+			       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		}
+	}
+	wl_display_roundtrip(c->display);
+	client_after = test_count_fds();
+	weston_after = proc_fds(weston_pid);
+	printf("#   %d cycles: client fds %d -> %d, Weston fds %d -> %d\n", cycles, client_before,
+	       client_after, weston_before, weston_after);
+	CHECK(weston_before > 0);
+	CHECK_EQ(client_after, client_before);
+	CHECK_EQ(weston_after, weston_before);
+}
+
+TEST(buffer_cycles_leak_no_fds_in_client_or_weston)
+{
+	struct conn c;
+
+	body_cycles(&c);
+	conn_close(&c);
+}
+
+static void body_goes_away(struct conn *c)
+{
+	struct gralloc_wl_swapchain *sc = NULL;
+	struct gralloc_wl_buffer *b;
+	struct timespec t0, t1;
+	int ret = 0;
+
+	CHECK(conn_open(c));
+	sc = make_sc(c, 0);
+	CHECK(sc);
+	b = gralloc_wl_swapchain_acquire(sc, 10000);
+	CHECK(b);
+	CHECK_EQ(gralloc_wl_swapchain_present(sc, b), 0);
+	CHECK_EQ(kill(weston_pid, SIGKILL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 20 && !ret; i++) {
+		b = gralloc_wl_swapchain_acquire(sc, 2000);
+		if (!b)
+			ret = -errno;
+		else
+			ret = gralloc_wl_swapchain_present(sc, b);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("#   Weston killed: %s after %.2f s (%s)\n", strerror(-ret),
+	       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+	       gralloc_last_error());
+	gralloc_wl_swapchain_destroy(sc);
+	CHECK(ret == -EPIPE || ret == -ECONNRESET);
+	CHECK(t1.tv_sec - t0.tv_sec < 15);
+}
+
+TEST(weston_going_away_is_an_error_not_a_hang)
+{
+	struct conn c;
+
+	body_goes_away(&c);
+	conn_close(&c);
+}
+
+int main(int argc, char **argv)
+{
+	const char *pid = getenv("WESTON_PID");
+
+	/* Progress must survive a timeout kill. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* --cycles [N] runs only the cycles, --goes-away only the kill: one
+	 * Weston each keeps every guest test inside the runner's limit. */
+	if (argc >= 2) {
+		bool want_cycles = !strcmp(argv[1], "--cycles");
+		int n = 0;
+
+		if (!want_cycles && strcmp(argv[1], "--goes-away")) {
+			fprintf(stderr, "usage: %s [--cycles [N] | --goes-away]\n", argv[0]);
+			return 2;
+		}
+		if (want_cycles && argc == 3 && atoi(argv[2]) > 0)
+			cycles = atoi(argv[2]);
+		for (int i = 0; i < test_count; i++)
+			if ((strstr(test_cases[i].name, "cycles") != NULL) == want_cycles)
+				test_cases[n++] = test_cases[i];
+		test_count = n;
+	}
+
+	if (!pid || !getenv("WAYLAND_DISPLAY")) {
+		printf("1..0 # SKIP needs Weston: run through tests/wayland/with-weston.sh\n");
+		return 77;
+	}
+	weston_pid = (pid_t)atoi(pid);
+	signal(SIGPIPE, SIG_IGN);
+	return test_run_all();
+}
