@@ -96,7 +96,8 @@ OLD_INO = build_trees()
 
 def run(*args, user=None, sys_dir=SYS):
     env = dict(os.environ, GRALLOC_PROC_DIR=PROC, GRALLOC_SYS_DIR=sys_dir)
-    cmd = [GRALLOC] + list(args)
+    # A cross build's tool runs under its emulator (qemu-i386).
+    cmd = os.environ.get('GRALLOC_EXE_WRAPPER', '').split() + [GRALLOC] + list(args)
     if user is not None:
         cmd = ['setpriv', f'--reuid={user}', f'--regid={user}', '--clear-groups'] + cmd
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)

@@ -73,8 +73,10 @@ TEST(destroy_runs_before_unmap_and_close)
 	CHECK(w.fd_open);
 	CHECK(w.mapped);
 	CHECK_EQ(w.byte, 0x5a);
-	/* Afterwards both are gone. */
-	CHECK(msync(w.map, 1, MS_ASYNC) < 0 && errno == ENOMEM);
+	/* Afterwards both are gone (qemu-user keeps its own view of the
+	 * guest's mappings: msync there says nothing about ours). */
+	if (!test_emulator())
+		CHECK(msync(w.map, 1, MS_ASYNC) < 0 && errno == ENOMEM);
 	gralloc_device_destroy(dev);
 }
 
