@@ -57,7 +57,9 @@ fi
 if [ -f build/build.ninja ]; then
 	# Instruction counts per call (callgrind): printed, never judged.
 	run_suites bench build bench
-	grep '^#' build/bench.log | grep -v 'SKIP' | sed -n '/instructions per operation/,$p'
+	python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    print("".join(l + "\n" for l in json.loads(line).get("stdout", "").splitlines() if l.startswith("#")), end="")' build/bench.testlog.json
 	run_suites fuzz build fuzz
 	run_suites package build package
 	results=build/vm-results run_suites vm build vm

@@ -30,7 +30,7 @@ mkdir -p "$out/corpus" "$out/artifacts" || exit 1
 # shellcheck disable=SC2046
 "$cc" -std=c11 -D_GNU_SOURCE -DGRALLOC_BUILDING_LIBRARY -g -O1 \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Wall -Wextra -I"$src" -I"$src/include" $(pkg-config --cflags libdrm) \
+    -Wall -Wextra -I"$src" -I"$src/include" ${FUZZ_CFLAGS:-} $(pkg-config --cflags libdrm) \
     -o "$bin" "$target" "$@" $(pkg-config --libs libdrm) -lpthread || { echo "fuzz: build failed"; exit 1; }
 
 # New inputs go to the build tree ($out/corpus, kept between runs); the
