@@ -29,8 +29,8 @@ FRAMES = 3
 
 
 def read_png(path):
-    """(width, height, rows of RGB bytes) of the 8-bit RGB, filter-0 PNGs
-    examples/kms/png.c writes."""
+    """(width, height, rows of RGB bytes) of the 8-bit RGB PNGs
+    examples/kms/png.c writes, with any of PNG's five row filters."""
     with open(path, 'rb') as f:
         data = f.read()
     if data[:8] != b'\x89PNG\r\n\x1a\n':
@@ -48,12 +48,27 @@ def read_png(path):
         pos += 12 + length
     raw = zlib.decompress(idat)
     stride = 1 + width * 3
-    rows = []
+    rows, prev = [], bytes(width * 3)
     for y in range(height):
-        row = raw[y * stride:(y + 1) * stride]
-        if row[0] != 0:
-            raise ValueError(f'row {y} uses PNG filter {row[0]}')
-        rows.append(row[1:])
+        ftype, cur = raw[y * stride], bytearray(raw[y * stride + 1:(y + 1) * stride])
+        for i in range(len(cur)):
+            a = cur[i - 3] if i >= 3 else 0
+            b = prev[i]
+            c = prev[i - 3] if i >= 3 else 0
+            if ftype == 1:
+                cur[i] = (cur[i] + a) & 0xff
+            elif ftype == 2:
+                cur[i] = (cur[i] + b) & 0xff
+            elif ftype == 3:
+                cur[i] = (cur[i] + (a + b) // 2) & 0xff
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                cur[i] = (cur[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xff
+            elif ftype != 0:
+                raise ValueError(f'row {y} uses unknown PNG filter {ftype}')
+        prev = bytes(cur)
+        rows.append(prev)
     return width, height, rows
 
 
