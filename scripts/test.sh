@@ -74,10 +74,6 @@ if [ -f build-asan/build.ninja ]; then
 	LSAN_OPTIONS=suppressions=$PWD/tests/lsan-mesa.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	results=build-asan/vm-results run_suites asan-vm build-asan vm
-	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
-	LSAN_OPTIONS=suppressions=$PWD/tests/lsan-mesa.supp:print_suppressions=0 \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	results=build-asan/vm-results-virgl run_suites asan-vm-virgl build-asan vm-virgl
 fi
 
 # Release builds compile without warnings (-Werror) with gcc -O3 and with
