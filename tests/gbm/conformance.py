@@ -105,6 +105,9 @@ def compare(tap, name, mesa, ours, differs):
 
 
 def main():
+    if os.environ.get('GRALLOC_VM_GPU') == 'virgl':
+        print('1..0 # SKIP GBM on virtio-gpu with 3D is not proven yet: the virgl driver of Mesa allocates on the render node, so auto mode wraps instead of running standalone, and the buffers of kmscube fell back to Mesa (issue #13)')
+        return 77
     binary, module_dir = sys.argv[1], sys.argv[2]
     tap = gbm_guest.Tap()
     card = gbm_guest.node_for('vkms')

@@ -66,6 +66,9 @@ def one(tap, scanout_name, module_dir, driver):
 
 
 def main():
+    if os.environ.get('GRALLOC_VM_GPU') == 'virgl':
+        print('1..0 # SKIP GBM on virtio-gpu with 3D is not proven yet: the virgl driver of Mesa allocates on the render node, so auto mode wraps instead of running standalone, and the buffers of kmscube fell back to Mesa (issue #13)')
+        return 77
     tap = gbm_guest.Tap()
     for driver in ('vkms', 'virtio_gpu'):
         one(tap, sys.argv[1], sys.argv[2], driver)

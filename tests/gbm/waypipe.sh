@@ -9,6 +9,10 @@
 #
 #   waypipe.sh MODULE_DIR
 set -u
+if [ "${GRALLOC_VM_GPU:-}" = virgl ]; then
+	echo "1..0 # SKIP waypipe over Weston on virtio-gpu with 3D is not proven yet (Weston on virgl: issue #14)"
+	exit 77
+fi
 moddir=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../vm/guest/drm-driver.sh"

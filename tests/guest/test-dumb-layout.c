@@ -11,6 +11,14 @@
 
 #define CPU_RW (GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN)
 
+/* virgl resources are single-plane RGB; everything else stays dumb. */
+static const char *own_backend(uint32_t format)
+{
+	const char *gpu = getenv("GRALLOC_VM_GPU");
+
+	return gpu && !strcmp(gpu, "virgl") && format != DRM_FORMAT_NV12 ? "virgl" : "drm-dumb";
+}
+
 static char virtio_path[64];
 
 static struct gralloc_device *display_device(void)
@@ -96,7 +104,9 @@ static void dumb_sizes(uint32_t w, uint32_t h, uint32_t format)
 	       (unsigned long long)info.size, (unsigned long long)info.fd_size[0],
 	       (long long)lseek(info.fds[0], 0, SEEK_END), info.planes[0].stride,
 	       (unsigned long long)engine.size, engine.planes[0].stride);
-	CHECK_STR(info.backend, "drm-dumb");
+	/* The display's own memory: dumb buffers in 2D, virgl resources (whose
+	 * layout the driver also sets) with 3D. */
+	CHECK_STR(info.backend, own_backend(format));
 	CHECK_EQ(info.num_fds, 1);
 	CHECK_EQ(info.size, info.fd_size[0]);
 	CHECK_EQ(lseek(info.fds[0], 0, SEEK_END), (off_t)info.size);
