@@ -158,3 +158,15 @@ void gralloc_buffer_struct_free(struct gralloc_buffer *buf)
 	pthread_mutex_unlock(&quarantine_lock);
 	free(old);
 }
+
+/* A library that is unloaded (a GBM backend module dlclose()d with us as
+ * its dependency) must not leave its quarantine behind. */
+__attribute__((destructor)) static void quarantine_flush(void)
+{
+	pthread_mutex_lock(&quarantine_lock);
+	for (size_t i = 0; i < QUARANTINE; i++) {
+		free(quarantine[i]);
+		quarantine[i] = NULL;
+	}
+	pthread_mutex_unlock(&quarantine_lock);
+}
