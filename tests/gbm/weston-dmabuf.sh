@@ -45,6 +45,11 @@ env -u GBM_BACKEND timeout -k 5 200 weston --backend=drm-backend.so --drm-device
     --tty=2 --continue-without-input --shell=kiosk-shell.so --socket="$sock" \
     --idle-time=0 --log="$wlog" &
 wpid=$!
+# Weston runs under its own timeout (its own process group): when the
+# runner's timeout ends this script, Weston must go too, or the next test
+# finds the card's DRM master taken.
+trap 'kill $wpid 2>/dev/null' EXIT
+trap 'exit 124' TERM INT
 i=0
 while ! [ -S "$XDG_RUNTIME_DIR/$sock" ]; do
     if ! kill -0 $wpid 2>/dev/null || [ $i -ge 600 ]; then
