@@ -150,14 +150,6 @@ static int dma_heap_allocate(struct gralloc_backend *base,
 	return 0;
 }
 
-static int dma_heap_sync(struct gralloc_backend *base, const struct gralloc_buffer *buf, int fd,
-			 bool start, uint64_t cpu_usage)
-{
-	(void)buf;
-	(void)base;
-	return gralloc_dma_buf_sync(fd, start, cpu_usage);
-}
-
 const struct gralloc_backend_impl gralloc_dma_heap_backend = {
 	.name = "dma-heap",
 	.recyclable = true,
@@ -171,5 +163,5 @@ const struct gralloc_backend_impl gralloc_dma_heap_backend = {
 	.destroy = dma_heap_destroy,
 	.status = dma_heap_status,
 	.allocate = dma_heap_allocate,
-	.sync = dma_heap_sync,
+	.sync = gralloc_dma_buf_sync_op,
 };

@@ -303,14 +303,6 @@ static int dumb_allocate(struct gralloc_backend *base, const struct gralloc_allo
 	return 0;
 }
 
-static int dumb_sync(struct gralloc_backend *base, const struct gralloc_buffer *buf, int fd,
-			 bool start, uint64_t cpu_usage)
-{
-	(void)buf;
-	(void)base;
-	return gralloc_dma_buf_sync(fd, start, cpu_usage);
-}
-
 const struct gralloc_backend_impl gralloc_drm_dumb_backend = {
 	.name = "drm-dumb",
 	.usage_mask = GRALLOC_USAGE_CPU | GRALLOC_USAGE_DISPLAY | GRALLOC_USAGE_LINEAR |
@@ -325,5 +317,5 @@ const struct gralloc_backend_impl gralloc_drm_dumb_backend = {
 	.status = dumb_status,
 	.must_serve = dumb_must_serve,
 	.allocate = dumb_allocate,
-	.sync = dumb_sync,
+	.sync = gralloc_dma_buf_sync_op,
 };

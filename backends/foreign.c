@@ -32,14 +32,6 @@ static int foreign_status(struct gralloc_backend *b, const char *node, char *why
 	return -ENOTSUP;
 }
 
-static int foreign_sync(struct gralloc_backend *b, const struct gralloc_buffer *buf, int fd,
-			bool start, uint64_t cpu_usage)
-{
-	(void)b;
-	(void)buf;
-	return gralloc_dma_buf_sync(fd, start, cpu_usage);
-}
-
 const struct gralloc_backend_impl gralloc_foreign_backend = {
 	.name = "foreign",
 	/* What the memory can do is its maker's business; the importer says
@@ -50,5 +42,5 @@ const struct gralloc_backend_impl gralloc_foreign_backend = {
 	.create = foreign_create,
 	.destroy = foreign_destroy,
 	.status = foreign_status,
-	.sync = foreign_sync,
+	.sync = gralloc_dma_buf_sync_op,
 };

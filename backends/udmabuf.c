@@ -114,14 +114,6 @@ out:
 	return ret;
 }
 
-static int udmabuf_sync(struct gralloc_backend *base, const struct gralloc_buffer *buf, int fd,
-			 bool start, uint64_t cpu_usage)
-{
-	(void)buf;
-	(void)base;
-	return gralloc_dma_buf_sync(fd, start, cpu_usage);
-}
-
 const struct gralloc_backend_impl gralloc_udmabuf_backend = {
 	.name = "udmabuf",
 	.recyclable = true,
@@ -133,5 +125,5 @@ const struct gralloc_backend_impl gralloc_udmabuf_backend = {
 	.destroy = udmabuf_destroy,
 	.status = udmabuf_status,
 	.allocate = udmabuf_allocate,
-	.sync = udmabuf_sync,
+	.sync = gralloc_dma_buf_sync_op,
 };

@@ -224,6 +224,9 @@ void gralloc_default_display(struct gralloc_device *dev, char *out, size_t len);
 int gralloc_ioctl(int fd, unsigned long request, void *arg);
 void gralloc_copy_name(char *dst, size_t len, const char *src);
 int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage);
+/* A backend's sync op that is just gralloc_dma_buf_sync(); fd borrowed. */
+int gralloc_dma_buf_sync_op(struct gralloc_backend *backend, const struct gralloc_buffer *buf,
+			    int fd, bool start, uint64_t cpu_usage);
 uint64_t gralloc_page_size(void);
 struct timespec;
 int64_t gralloc_ns_between(const struct timespec *a, const struct timespec *b);

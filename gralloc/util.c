@@ -58,6 +58,16 @@ int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage)
 	return gralloc_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
+/* The sync op of every backend whose memory needs no more than the
+ * dma-buf's own cache maintenance. */
+int gralloc_dma_buf_sync_op(struct gralloc_backend *backend, const struct gralloc_buffer *buf,
+			    int fd, bool start, uint64_t cpu_usage)
+{
+	(void)backend;
+	(void)buf;
+	return gralloc_dma_buf_sync(fd, start, cpu_usage);
+}
+
 /* The ABI rule of gralloc.h: a caller's struct is as big as its struct_size
  * says (0: version 1). Fields past it take their zero defaults; fields the
  * caller has and this library does not know must be zero, or the caller
