@@ -19,6 +19,8 @@ import subprocess
 import sys
 
 GRALLOC, HOLDER = sys.argv[1], sys.argv[2]
+# Runs the tool as another user even from a checkout that user cannot read.
+AS_USER = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common', 'as-user.py')
 IN_VM = os.environ.get('GRALLOC_VM') == '1'
 DEBUGFS = '/sys/kernel/debug'
 results = []
@@ -41,7 +43,7 @@ def check(cond, msg):
 def gralloc(*args, user=None):
     cmd = [GRALLOC] + list(args)
     if user is not None:
-        cmd = ['setpriv', f'--reuid={user}', f'--regid={user}', '--clear-groups'] + cmd
+        cmd = [sys.executable, AS_USER, str(user)] + cmd
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     check(p.returncode == 0, f'{" ".join(args)}: exit {p.returncode}: {p.stderr.strip()}')
     return p.stdout

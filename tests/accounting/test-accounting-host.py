@@ -20,6 +20,8 @@ import sys
 import tempfile
 
 GRALLOC = sys.argv[1]
+# Runs the tool as another user even from a checkout that user cannot read.
+AS_USER = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'common', 'as-user.py')
 TMP = tempfile.TemporaryDirectory(prefix='gralloc-acct-')
 ROOT = TMP.name
 PROC = os.path.join(ROOT, 'proc')
@@ -99,7 +101,7 @@ def run(*args, user=None, sys_dir=SYS):
     # A cross build's tool runs under its emulator (qemu-i386).
     cmd = os.environ.get('GRALLOC_EXE_WRAPPER', '').split() + [GRALLOC] + list(args)
     if user is not None:
-        cmd = ['setpriv', f'--reuid={user}', f'--regid={user}', '--clear-groups'] + cmd
+        cmd = [sys.executable, AS_USER, str(user), GRALLOC] + list(args)
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
     return p.returncode, p.stdout, p.stderr
 
