@@ -2,6 +2,7 @@
 /* dma-buf heaps: /dev/dma_heap/<name>, DMA_HEAP_IOCTL_ALLOC. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,10 @@
 
 struct dma_heap_backend {
 	struct gralloc_backend base;
-	pthread_mutex_t lock;
-	size_t num_open;
+	gralloc_mtx lock; /* serialises adding to open_heaps */
+	/* Entries below it are complete and never change: allocation reads
+	 * them without the lock. */
+	_Atomic size_t num_open;
 	struct {
 		char node[GRALLOC_NAME_MAX];
 		int fd; /* owned */
@@ -37,7 +40,7 @@ static int dma_heap_create(struct gralloc_device *dev, struct gralloc_backend **
 	if (!b)
 		return -ENOMEM;
 	b->base.dev = dev;
-	pthread_mutex_init(&b->lock, NULL);
+	gralloc_mtx_init(&b->lock);
 	*out = &b->base;
 	return 0;
 }
@@ -46,9 +49,8 @@ static void dma_heap_destroy(struct gralloc_backend *base)
 {
 	struct dma_heap_backend *b = to_dma_heap(base);
 
-	for (size_t i = 0; i < b->num_open; i++)
+	for (size_t i = 0; i < atomic_load(&b->num_open); i++)
 		close(b->open_heaps[i].fd);
-	pthread_mutex_destroy(&b->lock);
 	free(b);
 }
 
@@ -82,22 +84,34 @@ static int dma_heap_status(struct gralloc_backend *base, const char *node, char 
 	return 0;
 }
 
+/* The cached fd of node, or -ENOENT; no lock taken. */
+static int find_open(struct dma_heap_backend *b, const char *node)
+{
+	size_t n = atomic_load_explicit(&b->num_open, memory_order_acquire);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(b->open_heaps[i].node, node))
+			return b->open_heaps[i].fd;
+	return -ENOENT;
+}
+
 /* Heap fds are opened once: an open per allocation would cost a path walk
  * and a file description for nothing. Returns an fd or -errno; *owned says
  * whether the caller must close it (the cache was full). */
 static int heap_fd(struct dma_heap_backend *b, const char *node, bool *owned)
 {
 	char path[512];
-	int fd = -ENOSPC;
+	size_t n;
+	int fd;
 
 	*owned = false;
-	pthread_mutex_lock(&b->lock);
-	for (size_t i = 0; i < b->num_open; i++) {
-		if (!strcmp(b->open_heaps[i].node, node)) {
-			fd = b->open_heaps[i].fd;
-			goto out;
-		}
-	}
+	fd = find_open(b, node);
+	if (fd >= 0)
+		return fd;
+	gralloc_mtx_lock(&b->lock);
+	fd = find_open(b, node); /* another thread may have opened it */
+	if (fd >= 0)
+		goto out;
 	snprintf(path, sizeof(path), "%s/%s", b->base.dev->heap_dir, node);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -106,16 +120,18 @@ static int heap_fd(struct dma_heap_backend *b, const char *node, bool *owned)
 			    fd == -EACCES ? " (see docs/permissions.md)" : "");
 		goto out;
 	}
-	if (b->num_open == MAX_OPEN_HEAPS) {
+	n = atomic_load_explicit(&b->num_open, memory_order_relaxed);
+	if (n == MAX_OPEN_HEAPS) {
 		/* Still usable, just not cached: more heaps than any real
 		 * board has, so the extra open per allocation is fine. */
 		*owned = true;
 		goto out;
 	}
-	gralloc_copy_name(b->open_heaps[b->num_open].node, GRALLOC_NAME_MAX, node);
-	b->open_heaps[b->num_open++].fd = fd;
+	gralloc_copy_name(b->open_heaps[n].node, GRALLOC_NAME_MAX, node);
+	b->open_heaps[n].fd = fd;
+	atomic_store_explicit(&b->num_open, n + 1, memory_order_release);
 out:
-	pthread_mutex_unlock(&b->lock);
+	gralloc_mtx_unlock(&b->lock);
 	return fd;
 }
 

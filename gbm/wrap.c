@@ -68,15 +68,14 @@ static struct gbm_bo *mesa_create(struct wrap_device *w, uint32_t width, uint32_
 }
 
 /* Mesa's own import of gralloc memory: the bo is a gbm_dri_bo like any
- * other, and Mesa's GEM handle keeps the memory alive on its own. */
+ * other, and Mesa's GEM handle keeps the memory alive on its own. The
+ * import borrows the fds (gbm.h: the caller keeps them), so the buffer's
+ * own go in, not duplicates: two system calls fewer per bo. */
 static struct gbm_bo *import_into_mesa(struct wrap_device *w, struct gralloc_buffer *buf,
 				       uint32_t flags)
 {
 	struct gbm_import_fd_modifier_data data = { 0 };
 	struct gralloc_buffer_info info;
-	int fds[GRALLOC_MAX_PLANES];
-	struct gbm_bo *bo = NULL;
-	uint32_t i;
 
 	if (gralloc_buffer_describe(buf, &info))
 		return NULL;
@@ -85,21 +84,13 @@ static struct gbm_bo *import_into_mesa(struct wrap_device *w, struct gralloc_buf
 	data.format = info.format;
 	data.num_fds = info.num_planes;
 	data.modifier = info.modifier;
-	for (i = 0; i < info.num_planes; i++) {
+	for (uint32_t i = 0; i < info.num_planes; i++) {
 		/* Mesa takes one fd per plane (the same file may repeat). */
-		fds[i] = gralloc_buffer_export_fd(buf, info.planes[i].fd_index);
-		if (fds[i] < 0)
-			break;
-		data.fds[i] = fds[i];
+		data.fds[i] = info.fds[info.planes[i].fd_index];
 		data.strides[i] = (int)info.planes[i].stride;
 		data.offsets[i] = (int)info.planes[i].offset;
 	}
-	if (i == info.num_planes)
-		bo = w->mesa.bo_import(w->gbm, GBM_BO_IMPORT_FD_MODIFIER, &data, flags);
-	/* Mesa's import made its own GEM handles; our fds are no longer needed. */
-	while (i--)
-		close(fds[i]);
-	return bo;
+	return w->mesa.bo_import(w->gbm, GBM_BO_IMPORT_FD_MODIFIER, &data, flags);
 }
 
 static struct gbm_bo *wrap_bo_create(struct gbm_device *gbm, uint32_t width, uint32_t height,

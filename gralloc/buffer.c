@@ -2,6 +2,7 @@
 /* Buffer life cycle: allocate through the plan, describe, export, free. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,27 +68,27 @@ void gralloc_buffer_name(struct gralloc_buffer *buf)
  * recycled (someone else may still use it). */
 void gralloc_buffer_escape(struct gralloc_buffer *buf)
 {
-	pthread_mutex_lock(&buf->lock);
+	gralloc_mtx_lock(&buf->lock);
 	buf->pool_ok = false;
 	gralloc_buffer_name(buf);
-	pthread_mutex_unlock(&buf->lock);
+	gralloc_mtx_unlock(&buf->lock);
 }
 
 int gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
 	int ret;
 
-	pthread_mutex_init(&buf->lock, NULL);
-	buf->refs = 1;
-	pthread_mutex_lock(&dev->lock);
+	gralloc_mtx_init(&buf->lock);
+	/* Nobody else can see buf yet: no atomic instruction needed. */
+	atomic_init(&buf->refs, 1);
+	gralloc_mtx_lock(&dev->lock);
 	ret = live_set_add(dev->live, buf);
 	if (!ret) {
 		buf->id = dev->next_id++;
 		buf->in_live = true;
 	}
-	pthread_mutex_unlock(&dev->lock);
+	gralloc_mtx_unlock(&dev->lock);
 	if (ret) {
-		pthread_mutex_destroy(&buf->lock);
 		gralloc_log(ERROR, "out of memory registering a buffer");
 		return ret;
 	}
@@ -144,11 +145,15 @@ static int take_pooled(struct gralloc_buffer *buf, const struct route *r)
 	return 0;
 }
 
-static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
+/* Tries routes->r[start..count) in order. The backend writes buf->layout
+ * in place (drm-dumb adopts the driver's pitch); after a failure it is laid
+ * out afresh for the next candidate, which is rarer than a copy per call. */
+static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, uint32_t start,
+		      uint32_t min_align)
 {
 	int ret = routes->cls == CLASS_PROTECTED ? -EPERM : -ENODEV;
 
-	for (uint32_t i = 0; i < routes->count; i++) {
+	for (uint32_t i = start; i < routes->count; i++) {
 		const struct route *r = &routes->r[i];
 
 		if (!take_pooled(buf, r)) {
@@ -160,26 +165,27 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 			gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
 			return 0;
 		}
-		struct gralloc_layout layout = buf->layout;
 		struct gralloc_alloc_request req = {
 			.desc = &buf->desc,
 			.heap_name = r->heap[0] ? r->heap : NULL,
 			.heap_node = r->node[0] ? r->node : NULL,
 			.size = buf->layout.size,
-			.layout = &layout,
+			.layout = &buf->layout,
 		};
 		int fd = -1;
 
-		layout.fd_size[0] = layout.size;
+		buf->layout.fd_size[0] = buf->layout.size;
 		ret = r->backend->impl->allocate(r->backend, &req, &fd);
 		if (ret) {
 			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
 				    r->backend->impl->name, r->heap[0] ? " heap " : "", r->heap,
 				    strerror(-ret));
+			if (gralloc_layout_compute_min(&buf->desc, buf->format, min_align,
+						       &buf->layout))
+				return ret; /* it was computed once: cannot happen */
 			continue;
 		}
 		buf->backend = r->backend;
-		buf->layout = layout;
 		buf->fds[0] = fd;
 		buf->num_fds = 1;
 		buf->writable = true;
@@ -188,9 +194,11 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 		gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
 			    buf->format->name, buf->desc.width, buf->desc.height,
 			    (unsigned long long)buf->layout.size, r->backend->impl->name,
-			    r->heap[0] ? " heap " : "", r->heap, i + 1, routes->count);
+			    r->heap[0] ? " heap " : "", r->heap, i + 1, routes->total);
 		return 0;
 	}
+	if (routes->count < routes->total)
+		return ret; /* part of the list: the caller goes on */
 	if (!routes->count)
 		gralloc_log(ERROR, "no backend can serve this request (%s%s): %.300s; see "
 			    "`gralloc explain`", policy_class_names[routes->cls],
@@ -201,45 +209,62 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf)
 	return ret;
 }
 
-/* Cached routes first; when they all fail the world may have changed (a
- * heap node appeared or went), so plan once more before giving up. */
-static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *buf)
+/* Validates buf->desc and lays it out: what a request costs the first
+ * time it is seen. */
+static int prepare(struct gralloc_device *dev, struct gralloc_buffer *buf, uint32_t min_align)
 {
-	struct routes routes;
-	bool hit = routes_lookup(dev, buf->desc.usage, &routes);
-	int ret;
+	int ret = gralloc_desc_validate(&buf->desc, &buf->format);
 
-	gralloc_log(DEBUG, "usage 0x%llx: %s routes", (unsigned long long)buf->desc.usage,
-		    hit ? "cached" : "planning new");
-
-	if (!hit) {
-		ret = routes_build(dev, &buf->desc, &routes);
-		if (ret)
-			return ret;
-	}
-	ret = try_routes(&routes, buf);
-	if (ret && hit) {
-		ret = routes_build(dev, &buf->desc, &routes);
-		if (!ret)
-			ret = try_routes(&routes, buf);
-	}
+	if (!ret)
+		ret = gralloc_layout_compute_min(&buf->desc, buf->format, min_align, &buf->layout);
+	if (!ret) /* limits.c: every backend, before any memory is asked for */
+		ret = policy_limit_check(dev->policy, buf->layout.size, NULL, 0);
 	return ret;
 }
 
-/* Routes for a request with consumers: planned every time, since the
- * consumers' constraints are not part of the cache key. */
-static int allocate_planned(struct gralloc_device *dev, struct gralloc_buffer *buf,
-			    const struct plan_options *opts)
+/* Cached routes first; when they all fail the world may have changed (a
+ * heap node appeared or went, a display was unplugged), so plan once more
+ * before giving up. Requests with consumers are cached by what their
+ * consumers ask of the plan (route_key), like plain ones by usage; the
+ * same request as last time also skips validation and layout (the entry's
+ * recipe), which is most of the library's own cost. */
+static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *buf,
+			   uint32_t min_align, const struct plan_options *opts)
 {
-	struct plan *plan = malloc(sizeof(*plan));
+	struct route_key key;
 	struct routes routes;
+	bool cacheable = !route_key_init(&key, buf->desc.usage, opts);
+	bool hit = cacheable && routes_lookup(dev, &key, &buf->desc, min_align, &buf->format,
+					      &buf->layout, 1, &routes);
+	int ret;
 
-	if (!plan)
-		return -ENOMEM;
-	gralloc_plan_ex(dev, &buf->desc, opts, plan);
-	routes_from_plan(plan, buf->desc.usage, &routes);
-	free(plan);
-	return try_routes(&routes, buf);
+	if (!hit) {
+		ret = prepare(dev, buf, min_align);
+		if (ret)
+			return ret;
+		hit = cacheable &&
+		      routes_lookup(dev, &key, NULL, 0, NULL, NULL, ROUTE_MAX, &routes);
+		gralloc_log(DEBUG, "usage 0x%llx: %s routes", (unsigned long long)buf->desc.usage,
+			    hit ? "cached" : "planning new");
+		if (!hit) {
+			ret = routes_build(dev, &buf->desc, opts, cacheable ? &key : NULL, &routes);
+			if (ret)
+				return ret;
+		}
+		if (cacheable)
+			routes_remember(dev, &key, &buf->desc, min_align, buf->format, &buf->layout);
+	}
+	ret = try_routes(&routes, buf, 0, min_align);
+	/* The first cached route failed: the others, then a fresh plan. */
+	if (ret && hit && routes.total > routes.count &&
+	    routes_lookup(dev, &key, NULL, 0, NULL, NULL, ROUTE_MAX, &routes))
+		ret = try_routes(&routes, buf, 1, min_align);
+	if (ret && hit) {
+		ret = routes_build(dev, &buf->desc, opts, &key, &routes);
+		if (!ret)
+			ret = try_routes(&routes, buf, 0, min_align);
+	}
+	return ret;
 }
 
 struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
@@ -254,28 +279,20 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 		errno = EINVAL;
 		return NULL;
 	}
-	buf = calloc(1, sizeof(*buf));
+	buf = gralloc_buffer_struct_alloc();
 	if (!buf) {
 		ret = -ENOMEM;
 		goto fail;
 	}
 	for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
 		buf->fds[i] = -1;
-	ret = gralloc_desc_validate(desc, &buf->format);
-	if (ret)
-		goto fail;
 	buf->dev = dev; /* for the pool; registration makes it official */
 	buf->desc = *desc;
 	buf->desc.layer_count = desc->layer_count ? desc->layer_count : 1;
 	gralloc_copy_name(buf->name, sizeof(buf->name), desc->name);
 	buf->desc.name = buf->name;
-	ret = gralloc_layout_compute_min(&buf->desc, buf->format, min_align, &buf->layout);
-	if (!ret) /* limits.c: every backend, before any memory is asked for */
-		ret = policy_limit_check(dev->policy, buf->layout.size, NULL, 0);
-	if (ret)
-		goto fail;
 
-	ret = opts ? allocate_planned(dev, buf, opts) : allocate_memory(dev, buf);
+	ret = allocate_memory(dev, buf, min_align, opts);
 	if (ret)
 		goto fail;
 	if (buf->name[0])
@@ -319,7 +336,7 @@ GRALLOC_EXPORT int gralloc_buffer_set_user_data(struct gralloc_buffer *buf, cons
 		gralloc_log(ERROR, "buffer and key must not be NULL");
 		return -(errno = EINVAL);
 	}
-	pthread_mutex_lock(&buf->lock);
+	gralloc_mtx_lock(&buf->lock);
 	buf->pool_ok = false; /* a framebuffer or an image may outlive our view */
 	for (p = &buf->user_data; *p && (*p)->key != key; p = &(*p)->next)
 		;
@@ -343,7 +360,7 @@ GRALLOC_EXPORT int gralloc_buffer_set_user_data(struct gralloc_buffer *buf, cons
 			ret = -ENOMEM;
 		}
 	}
-	pthread_mutex_unlock(&buf->lock);
+	gralloc_mtx_unlock(&buf->lock);
 	if (ret == -ENOMEM)
 		gralloc_log(ERROR, "out of memory for user data");
 	return ret ? -(errno = -ret) : 0;
@@ -355,14 +372,14 @@ GRALLOC_EXPORT void *gralloc_buffer_get_user_data(struct gralloc_buffer *buf, co
 
 	if (!buf)
 		return NULL;
-	pthread_mutex_lock(&buf->lock);
+	gralloc_mtx_lock(&buf->lock);
 	for (struct gralloc_user_data *ud = buf->user_data; ud; ud = ud->next) {
 		if (ud->key == key) {
 			data = ud->data;
 			break;
 		}
 	}
-	pthread_mutex_unlock(&buf->lock);
+	gralloc_mtx_unlock(&buf->lock);
 	return data;
 }
 
@@ -388,9 +405,9 @@ static void buffer_destroy(struct gralloc_buffer *buf)
 	/* Its last reference may have been the allocation's, dropped with
 	 * release() rather than free(): then the device must forget it too. */
 	if (buf->in_live) {
-		pthread_mutex_lock(&dev->lock);
+		gralloc_mtx_lock(&dev->lock);
 		live_set_remove(dev->live, buf);
-		pthread_mutex_unlock(&dev->lock);
+		gralloc_mtx_unlock(&dev->lock);
 	}
 	/* Framebuffers and images must go before the memory they scan out. */
 	buf->user_data = NULL;
@@ -409,7 +426,6 @@ static void buffer_destroy(struct gralloc_buffer *buf)
 			close(buf->fds[i]);
 		}
 	}
-	pthread_mutex_destroy(&buf->lock);
 	gralloc_buffer_struct_free(buf);
 	gralloc_device_unref(dev);
 }
@@ -432,11 +448,11 @@ bool gralloc_buffer_drop_alloc_ref(struct gralloc_device *dev, struct gralloc_bu
 {
 	bool found;
 
-	pthread_mutex_lock(&dev->lock);
+	gralloc_mtx_lock(&dev->lock);
 	found = live_set_remove(dev->live, buf);
 	if (found)
 		buf->in_live = false;
-	pthread_mutex_unlock(&dev->lock);
+	gralloc_mtx_unlock(&dev->lock);
 	if (found) {
 		gralloc_buffer_release(buf);
 	}

@@ -43,36 +43,31 @@ static int map_fds(struct gralloc_buffer *buf)
 	return 0;
 }
 
-static int sync_fds(struct gralloc_buffer *buf, bool start, uint64_t cpu_usage)
+/* Inline, and the common sync op called directly rather than through the
+ * ops table: see gralloc_ioctl() for why calls matter on this path. */
+static inline int sync_fds(struct gralloc_buffer *buf, bool start, uint64_t cpu_usage)
 {
+	const struct gralloc_backend_impl *impl = buf->backend->impl;
 	int ret = 0;
 
-	if (!buf->backend->impl->sync)
+	if (!impl->sync)
 		return 0;
 	for (uint32_t i = 0; i < buf->num_fds && !ret; i++)
-		ret = buf->backend->impl->sync(buf->backend, buf, buf->fds[i], start, cpu_usage);
+		ret = impl->sync == gralloc_dma_buf_sync_op ?
+			      gralloc_dma_buf_sync(buf->fds[i], start, cpu_usage) :
+			      impl->sync(buf->backend, buf, buf->fds[i], start, cpu_usage);
 	if (ret)
 		gralloc_log(ERROR, "%s CPU access failed: %s", start ? "begin" : "end",
 			    strerror(-ret));
 	return ret;
 }
 
-/* Checks shared by lock and lock_ycbcr; on success the fds are mapped. */
-static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
-		      const struct gralloc_rect *region)
+/* Every check of a first lock; on success the fds are mapped. */
+static int lock_checked(struct gralloc_buffer *buf, uint64_t cpu_usage,
+			const struct gralloc_rect *region)
 {
 	const struct gralloc_buffer_desc *d = &buf->desc;
 	int ret;
-
-	/* The steady state of a buffer locked over and over: mapped, a
-	 * usage it allows, the whole buffer. One ioctl per fd, no more. */
-	if (buf->mapped && !region && cpu_usage && !(cpu_usage & ~buf->cpu_ok) &&
-	    buf->lock_depth < GRALLOC_MAX_LOCK_DEPTH) {
-		ret = sync_fds(buf, true, cpu_usage);
-		if (!ret)
-			buf->lock_usage[buf->lock_depth++] = cpu_usage;
-		return ret;
-	}
 
 	if (d->usage & GRALLOC_USAGE_PROTECTED_CONTENT) {
 		gralloc_log(ERROR, "protected buffers cannot be locked for CPU access");
@@ -123,6 +118,23 @@ static int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
 	return 0;
 }
 
+/* Shared by lock and lock_ycbcr. The steady state of a buffer locked over
+ * and over (mapped, a usage it allows, the whole buffer) is one ioctl per
+ * fd and nothing else; anything else takes every check. */
+static inline int lock_begin(struct gralloc_buffer *buf, uint64_t cpu_usage,
+			     const struct gralloc_rect *region)
+{
+	int ret;
+
+	if (!buf->mapped || region || !cpu_usage || (cpu_usage & ~buf->cpu_ok) ||
+	    buf->lock_depth >= GRALLOC_MAX_LOCK_DEPTH)
+		return lock_checked(buf, cpu_usage, region);
+	ret = sync_fds(buf, true, cpu_usage);
+	if (!ret)
+		buf->lock_usage[buf->lock_depth++] = cpu_usage;
+	return ret;
+}
+
 static uint64_t plane_offset(const struct gralloc_buffer *buf, unsigned p,
 			     const struct gralloc_rect *r)
 {
@@ -157,11 +169,11 @@ GRALLOC_EXPORT int gralloc_buffer_lock(struct gralloc_buffer *buf, uint64_t cpu_
 		gralloc_log(ERROR, "buffer and out must not be NULL");
 		return -(errno = EINVAL);
 	}
-	pthread_mutex_lock(&buf->lock);
+	gralloc_mtx_lock(&buf->lock);
 	ret = lock_begin(buf, cpu_usage, region);
 	if (!ret)
 		*out = plane_ptr(buf, 0, region);
-	pthread_mutex_unlock(&buf->lock);
+	gralloc_mtx_unlock(&buf->lock);
 	return ret ? -(errno = -ret) : 0;
 }
 
@@ -192,7 +204,7 @@ GRALLOC_EXPORT int gralloc_buffer_lock_ycbcr(struct gralloc_buffer *buf, uint64_
 			    buf->layout.planes[f->cr_plane].stride);
 		return -(errno = EINVAL);
 	}
-	pthread_mutex_lock(&buf->lock);
+	gralloc_mtx_lock(&buf->lock);
 	ret = lock_begin(buf, cpu_usage, region);
 	if (!ret) {
 		full.y = plane_ptr(buf, 0, region);
@@ -203,7 +215,7 @@ GRALLOC_EXPORT int gralloc_buffer_lock_ycbcr(struct gralloc_buffer *buf, uint64_
 		full.chroma_step = f->cb_plane == f->cr_plane ? f->bytes_per_block[1] : 1;
 		*out = full;
 	}
-	pthread_mutex_unlock(&buf->lock);
+	gralloc_mtx_unlock(&buf->lock);
 	return ret ? -(errno = -ret) : 0;
 }
 
@@ -215,13 +227,13 @@ GRALLOC_EXPORT int gralloc_buffer_unlock(struct gralloc_buffer *buf)
 		gralloc_log(ERROR, "buffer must not be NULL");
 		return -(errno = EINVAL);
 	}
-	pthread_mutex_lock(&buf->lock);
+	gralloc_mtx_lock(&buf->lock);
 	if (!buf->lock_depth) {
 		gralloc_log(ERROR, "unlock of a buffer that is not locked");
 		ret = -EINVAL;
 	} else {
 		ret = sync_fds(buf, false, buf->lock_usage[--buf->lock_depth]);
 	}
-	pthread_mutex_unlock(&buf->lock);
+	gralloc_mtx_unlock(&buf->lock);
 	return ret ? -(errno = -ret) : 0;
 }

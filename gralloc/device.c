@@ -81,7 +81,7 @@ gralloc_device_create(const struct gralloc_device_options *options)
 		errno = ENOMEM;
 		return NULL;
 	}
-	pthread_mutex_init(&dev->lock, NULL);
+	gralloc_mtx_init(&dev->lock);
 	dev->next_id = 1;
 	dev->refs = 1;
 	dev->routes = calloc(1, sizeof(*dev->routes));
@@ -133,7 +133,6 @@ void gralloc_device_unref(struct gralloc_device *dev)
 	free(dev->routes);
 	live_set_destroy(dev->live);
 	pool_destroy(dev->pool);
-	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }
 
@@ -146,12 +145,12 @@ GRALLOC_EXPORT void gralloc_device_destroy(struct gralloc_device *dev)
 		return;
 	/* The device's allocation references, all at once: a buffer that a
 	 * user-data destructor releases is then never visited twice. */
-	pthread_mutex_lock(&dev->lock);
+	gralloc_mtx_lock(&dev->lock);
 	dev->destroyed = true; /* buffers released from now on skip the pool */
 	n = live_set_drain(dev->live, &bufs);
 	for (size_t i = 0; i < n; i++)
 		bufs[i]->in_live = false;
-	pthread_mutex_unlock(&dev->lock);
+	gralloc_mtx_unlock(&dev->lock);
 	pool_trim(dev->pool, 0);
 	for (size_t i = 0; i < n; i++)
 		gralloc_buffer_release(bufs[i]);

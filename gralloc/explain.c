@@ -42,7 +42,10 @@ struct gralloc_explanation *gralloc_explain_ex(struct gralloc_device *dev,
 		return NULL;
 	}
 	/* Explain plans afresh and stores nothing: the route cache is
-	 * allocation's, and looking must not change what happens. */
+	 * allocation's, and looking must not change what happens. Routes
+	 * planned before the heap directory changed are dropped, though,
+	 * or the next allocation would not do what this shows. */
+	routes_revalidate(dev);
 	gralloc_plan_ex(dev, desc, opts, &e->plan);
 	if (policy_limit_check(dev->policy, layout.size, limit_why, sizeof(limit_why))) {
 		for (size_t i = 0; i < e->plan.count; i++) {

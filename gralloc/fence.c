@@ -314,10 +314,10 @@ GRALLOC_EXPORT int gralloc_buffer_unlock_fenced(struct gralloc_buffer *buf, int 
 	}
 	if (writes_fence >= 0) {
 		/* The fence is attached in the direction of the lock it ends. */
-		pthread_mutex_lock(&buf->lock);
+		gralloc_mtx_lock(&buf->lock);
 		if (buf->lock_depth)
 			usage = buf->lock_usage[buf->lock_depth - 1];
-		pthread_mutex_unlock(&buf->lock);
+		gralloc_mtx_unlock(&buf->lock);
 	}
 	ret = gralloc_buffer_unlock(buf);
 	if (!ret && writes_fence >= 0)

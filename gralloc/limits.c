@@ -5,6 +5,7 @@
  * the machine has turns that into an error (ION once capped a single
  * allocation at half of RAM; the default here is the same). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,14 +13,24 @@
 #include "gralloc/policy.h"
 #include "gralloc/private.h"
 
+/* Read once per process: sysconf(_SC_PHYS_PAGES) is a sysinfo() system
+ * call, and on every allocation it cost as much as the rest of the
+ * library's work. Memory hot-plugged later is not seen until the program
+ * restarts; the limit is a guard against absurd requests, not a quota. */
 static uint64_t machine_memory(void)
 {
-	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-	uint64_t bytes;
+	static _Atomic uint64_t cached;
+	uint64_t bytes = atomic_load_explicit(&cached, memory_order_relaxed);
+	long pages, page;
 
+	if (bytes)
+		return bytes;
+	pages = sysconf(_SC_PHYS_PAGES);
+	page = sysconf(_SC_PAGESIZE);
 	if (pages <= 0 || page <= 0 ||
 	    gralloc_mul64((uint64_t)pages, (uint64_t)page, &bytes))
-		return UINT64_MAX;
+		bytes = UINT64_MAX;
+	atomic_store_explicit(&cached, bytes, memory_order_relaxed);
 	return bytes;
 }
 

@@ -35,15 +35,15 @@ static enum gralloc_log_level parse_level(void)
  * at the first message and again at every error (errors are rare and
  * formatted anyway, for gralloc_last_error), so a program or test that
  * flips GRALLOC_LOG at run time is followed from its next error on. */
-static atomic_int cached_level = -1;
+atomic_int gralloc_log_level_cached = -1;
 
 static enum gralloc_log_level threshold(bool reread)
 {
-	int level = atomic_load_explicit(&cached_level, memory_order_relaxed);
+	int level = atomic_load_explicit(&gralloc_log_level_cached, memory_order_relaxed);
 
 	if (reread || level < 0) {
 		level = parse_level();
-		atomic_store_explicit(&cached_level, level, memory_order_relaxed);
+		atomic_store_explicit(&gralloc_log_level_cached, level, memory_order_relaxed);
 	}
 	return (enum gralloc_log_level)level;
 }

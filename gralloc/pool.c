@@ -29,7 +29,7 @@ struct pool_entry {
 };
 
 struct buffer_pool {
-	pthread_mutex_t lock;
+	gralloc_mtx lock;
 	struct pool_entry *head; /* newest first */
 	size_t count;
 	uint64_t bytes;
@@ -52,7 +52,7 @@ struct buffer_pool *pool_create(uint64_t max_bytes, uint32_t max_buffers)
 
 	if (!p)
 		return NULL;
-	pthread_mutex_init(&p->lock, NULL);
+	gralloc_mtx_init(&p->lock);
 	p->max_bytes = max_bytes ? max_bytes : DEFAULT_MAX_BYTES;
 	p->max_count = max_buffers ? max_buffers : DEFAULT_MAX_BUFFERS;
 	/* UINT64_MAX / UINT32_MAX mean "keep nothing" (pool off). */
@@ -95,9 +95,9 @@ void pool_trim(struct buffer_pool *p, uint64_t keep_bytes)
 {
 	struct pool_entry *cut;
 
-	pthread_mutex_lock(&p->lock);
+	gralloc_mtx_lock(&p->lock);
 	cut = cut_locked(p, keep_bytes, keep_bytes ? p->max_count : 0);
-	pthread_mutex_unlock(&p->lock);
+	gralloc_mtx_unlock(&p->lock);
 	free_list(cut);
 }
 
@@ -106,7 +106,6 @@ void pool_destroy(struct buffer_pool *p)
 	if (!p)
 		return;
 	pool_trim(p, 0);
-	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
@@ -115,7 +114,9 @@ bool pool_take(struct buffer_pool *p, const struct gralloc_backend *backend, con
 {
 	struct pool_entry *e = NULL;
 
-	pthread_mutex_lock(&p->lock);
+	if (!p->max_count) /* off: set once at creation, nothing to count */
+		return false;
+	gralloc_mtx_lock(&p->lock);
 	for (struct pool_entry **pp = &p->head; *pp; pp = &(*pp)->next) {
 		if ((*pp)->backend == backend && (*pp)->size == size && !strcmp((*pp)->heap, heap)) {
 			e = *pp;
@@ -129,7 +130,7 @@ bool pool_take(struct buffer_pool *p, const struct gralloc_backend *backend, con
 		p->hits++;
 	else
 		p->misses++;
-	pthread_mutex_unlock(&p->lock);
+	gralloc_mtx_unlock(&p->lock);
 	if (!e)
 		return false;
 	*out = (struct pool_memory){ e->fd, e->map, e->map_writable };
@@ -152,23 +153,23 @@ bool pool_put(struct buffer_pool *p, const struct gralloc_backend *backend, cons
 		.map_writable = mem->map_writable,
 	};
 	gralloc_copy_name(e->heap, sizeof(e->heap), heap);
-	pthread_mutex_lock(&p->lock);
+	gralloc_mtx_lock(&p->lock);
 	e->next = p->head;
 	p->head = e;
 	p->count++;
 	p->bytes += size;
 	cut = cut_locked(p, p->max_bytes, p->max_count);
-	pthread_mutex_unlock(&p->lock);
+	gralloc_mtx_unlock(&p->lock);
 	free_list(cut);
 	return true;
 }
 
 void pool_stats(struct buffer_pool *p, struct gralloc_pool_stats *out)
 {
-	pthread_mutex_lock(&p->lock);
+	gralloc_mtx_lock(&p->lock);
 	*out = (struct gralloc_pool_stats){
 		.buffers = p->count, .bytes = p->bytes, .max_buffers = p->max_count,
 		.max_bytes = p->max_bytes, .hits = p->hits, .misses = p->misses,
 	};
-	pthread_mutex_unlock(&p->lock);
+	gralloc_mtx_unlock(&p->lock);
 }

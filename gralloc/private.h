@@ -8,9 +8,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
+
+#include <linux/dma-buf.h>
 
 #include "gralloc/gralloc.h"
 #include "gralloc/log.h"
+#include "gralloc/mtx.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -101,7 +105,7 @@ struct gralloc_device {
 	char display_path[256]; /* "" = first KMS device found */
 	struct gralloc_policy *policy;
 	struct gralloc_backend *backends[8]; /* index matches gralloc_backend_impls */
-	pthread_mutex_t lock;                /* guards live and next_id */
+	gralloc_mtx lock;                    /* guards live and next_id */
 	struct live_set *live;               /* buffers free() may still take */
 	uint64_t next_id;
 	struct route_cache *routes;          /* guarded by lock */
@@ -144,7 +148,7 @@ struct gralloc_buffer {
 	struct gralloc_backend *backend;
 	char heap[GRALLOC_NAME_MAX];
 
-	pthread_mutex_t lock; /* guards the mappings, lock state and user data */
+	gralloc_mtx lock; /* guards the mappings, lock state and user data */
 	void *map[GRALLOC_MAX_PLANES]; /* per fd, made on first lock */
 	bool map_writable;             /* map[0] allows writes */
 	bool mapped;                   /* every fd mapped, lock's checks passed once */
@@ -178,12 +182,13 @@ int live_set_add(struct live_set *set, struct gralloc_buffer *buf);
 bool live_set_remove(struct live_set *set, const struct gralloc_buffer *buf);
 size_t live_set_drain(struct live_set *set, struct gralloc_buffer ***out);
 size_t live_set_count(const struct live_set *set);
-/* Instead of free(): see the quarantine in live.c. */
+/* Instead of calloc() and free(): see the quarantine in live.c. A struct
+ * never registered may also go with free(). */
+struct gralloc_buffer *gralloc_buffer_struct_alloc(void);
 void gralloc_buffer_struct_free(struct gralloc_buffer *buf);
 
 /* usage.c */
 int gralloc_usage_validate(uint64_t usage);
-uint64_t gralloc_cpu_sync_flags(uint64_t cpu_usage);
 
 /* layout.c */
 int gralloc_desc_validate(const struct gralloc_buffer_desc *desc,
@@ -221,9 +226,7 @@ static inline int gralloc_align64(uint64_t v, uint64_t align, uint64_t *out)
 void gralloc_default_display(struct gralloc_device *dev, char *out, size_t len);
 
 /* util.c */
-int gralloc_ioctl(int fd, unsigned long request, void *arg);
 void gralloc_copy_name(char *dst, size_t len, const char *src);
-int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage);
 /* A backend's sync op that is just gralloc_dma_buf_sync(); fd borrowed. */
 int gralloc_dma_buf_sync_op(struct gralloc_backend *backend, const struct gralloc_buffer *buf,
 			    int fd, bool start, uint64_t cpu_usage);
@@ -248,6 +251,38 @@ static inline int gralloc_desc_in(struct gralloc_buffer_desc *dst,
 		return -EINVAL;
 	}
 	return gralloc_struct_in(dst, sizeof(*dst), src, DESC_V1_SIZE, "gralloc_buffer_desc");
+}
+
+/* Inline, with the two below: lock and unlock are a sync ioctl each, and
+ * under emulation (TCG) every call and return is an indirect jump that
+ * costs more than the instructions around it. ioctl() retried on EINTR and
+ * EAGAIN; 0 or more on success, -errno on failure. */
+static inline int gralloc_ioctl(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, request, arg);
+	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	return ret == -1 ? -errno : ret;
+}
+
+/* The DMA_BUF_SYNC_{READ,WRITE} bits of a CPU usage. */
+static inline uint64_t gralloc_cpu_sync_flags(uint64_t cpu_usage)
+{
+	return ((cpu_usage & GRALLOC_USAGE_CPU_READ) ? DMA_BUF_SYNC_READ : 0) |
+	       ((cpu_usage & GRALLOC_USAGE_CPU_WRITE) ? DMA_BUF_SYNC_WRITE : 0);
+}
+
+/* DMA_BUF_IOCTL_SYNC start or end; fd is borrowed. */
+static inline int gralloc_dma_buf_sync(int fd, bool start, uint64_t cpu_usage)
+{
+	struct dma_buf_sync sync = {
+		.flags = gralloc_cpu_sync_flags(cpu_usage) |
+			 (start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END),
+	};
+
+	return gralloc_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
 #endif

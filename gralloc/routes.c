@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "gralloc/routes.h"
 
@@ -11,16 +12,35 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
+/* How often allocation looks at the heap directory. A stat per allocation
+ * was a system call as costly as the allocation's own ioctl under
+ * emulation; the clock below is read without one (vDSO, coarse clock). */
+#define DIR_CHECK_NS 100000000LL
+
+static int64_t coarse_now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
+		return INT64_MAX; /* no clock: check every time */
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* Caller holds dev->lock. A heap node added or removed (a module loaded at
- * run time) changes the directory's stamps. Checked on every lookup, not
- * every so often: explain plans afresh each time, and an allocation right
- * after it must follow the same plan, not one cached before the node
- * appeared. One stat is small next to an allocation's ioctl and mmap. */
-static void drop_if_stale(struct gralloc_device *dev)
+ * run time) changes the directory's stamps. Allocation checks at most
+ * every DIR_CHECK_NS; explain checks always (routes_revalidate), so an
+ * allocation right after an explain follows the plan it showed, never one
+ * cached before a node appeared. */
+static void drop_if_stale(struct gralloc_device *dev, bool always)
 {
 	struct route_cache *cache = dev->routes;
+	int64_t now = coarse_now_ns();
 	struct stat st;
 
+	if (!always && now != INT64_MAX && cache->checked_ns &&
+	    now - cache->checked_ns < DIR_CHECK_NS)
+		return;
+	cache->checked_ns = now;
 	memset(&st, 0, sizeof(st));
 	stat(dev->heap_dir, &st);
 	/* Timestamps tick at the kernel's coarse clock: two changes within
@@ -35,33 +55,109 @@ static void drop_if_stale(struct gralloc_device *dev)
 	cache->dir_size = st.st_size;
 }
 
-bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out)
+void routes_revalidate(struct gralloc_device *dev)
 {
+	gralloc_mtx_lock(&dev->lock);
+	drop_if_stale(dev, true);
+	gralloc_mtx_unlock(&dev->lock);
+}
+
+int route_key_init(struct route_key *key, uint64_t usage, const struct plan_options *opts)
+{
+	size_t n = opts && opts->own_device ? strlen(opts->own_device) : 0;
+
+	key->usage = usage;
+	key->consumers_known = opts && opts->consumers_known;
+	key->needs_dma_buf = opts && opts->needs_dma_buf;
+	key->own_device[0] = '\0';
+	if (n >= sizeof(key->own_device))
+		return -ENAMETOOLONG;
+	if (n)
+		memcpy(key->own_device, opts->own_device, n + 1);
+	return 0;
+}
+
+static bool same_key(const struct route_key *a, const struct route_key *b)
+{
+	return a->usage == b->usage && a->consumers_known == b->consumers_known &&
+	       a->needs_dma_buf == b->needs_dma_buf && a->own_device[0] == b->own_device[0] &&
+	       (!a->own_device[0] || !strcmp(a->own_device, b->own_device));
+}
+
+static bool same_request(const struct route_recipe *r, const struct gralloc_buffer_desc *d,
+			 uint32_t min_align)
+{
+	return r->valid && r->width == d->width && r->height == d->height &&
+	       r->format == d->format && r->layer_count == d->layer_count &&
+	       r->flags == d->flags && r->size == d->size && r->min_align == min_align;
+}
+
+bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
+		   const struct gralloc_buffer_desc *desc, uint32_t min_align,
+		   const struct gralloc_format_info **fmt, struct gralloc_layout *layout,
+		   uint32_t limit, struct routes *out)
+{
+	struct route_cache *cache = dev->routes;
 	bool hit = false;
 
-	pthread_mutex_lock(&dev->lock);
-	drop_if_stale(dev);
-	for (uint32_t i = 0; i < dev->routes->used && !hit; i++) {
-		const struct routes *e = &dev->routes->entries[i];
+	gralloc_mtx_lock(&dev->lock);
+	drop_if_stale(dev, false);
+	for (uint32_t i = 0; i < cache->used && !hit; i++) {
+		const struct routes *e = &cache->entries[i];
+		const struct route_recipe *r = &cache->recipes[i];
 
-		if (e->usage == usage) {
-			/* The routes in use, not the whole table. */
-			out->usage = e->usage;
-			out->cls = e->cls;
-			out->count = e->count;
-			memcpy(out->r, e->r, e->count * sizeof(e->r[0]));
-			hit = true;
+		if (!same_key(&e->key, key))
+			continue;
+		if (desc && !same_request(r, desc, min_align))
+			break;
+		if (desc) {
+			*fmt = r->fmt;
+			*layout = r->layout;
 		}
+		/* The routes in use, not the whole table. */
+		out->cls = e->cls;
+		out->total = e->count;
+		out->count = e->count < limit ? e->count : limit;
+		out->why[0] = '\0';
+		memcpy(out->r, e->r, out->count * sizeof(e->r[0]));
+		hit = true;
 	}
-	pthread_mutex_unlock(&dev->lock);
+	gralloc_mtx_unlock(&dev->lock);
 	return hit;
 }
 
-void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *out)
+void routes_remember(struct gralloc_device *dev, const struct route_key *key,
+		     const struct gralloc_buffer_desc *desc, uint32_t min_align,
+		     const struct gralloc_format_info *fmt, const struct gralloc_layout *layout)
 {
-	memset(out, 0, sizeof(*out));
-	out->usage = usage;
+	struct route_cache *cache = dev->routes;
+
+	gralloc_mtx_lock(&dev->lock);
+	for (uint32_t i = 0; i < cache->used; i++) {
+		struct route_recipe *r = &cache->recipes[i];
+
+		if (!same_key(&cache->entries[i].key, key))
+			continue;
+		r->width = desc->width;
+		r->height = desc->height;
+		r->format = desc->format;
+		r->layer_count = desc->layer_count;
+		r->flags = desc->flags;
+		r->size = desc->size;
+		r->min_align = min_align;
+		r->fmt = fmt;
+		r->layout = *layout;
+		r->valid = true;
+		break;
+	}
+	gralloc_mtx_unlock(&dev->lock);
+}
+
+static void routes_from_plan(const struct plan *plan, struct routes *out)
+{
 	out->cls = plan->cls;
+	out->count = 0;
+	out->why[0] = '\0';
 	for (size_t i = 0; i < plan->count && out->count < ROUTE_MAX; i++) {
 		const struct plan_candidate *c = &plan->c[i];
 		struct route *r;
@@ -76,19 +172,17 @@ void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *ou
 		memcpy(r->heap, c->heap, sizeof(r->heap));
 		memcpy(r->node, c->node, sizeof(r->node));
 	}
+	out->total = out->count;
 }
 
-static void routes_store(struct gralloc_device *dev, const struct plan *plan, uint64_t usage,
-			 struct routes *out)
+static void routes_store(struct gralloc_device *dev, const struct routes *routes)
 {
 	struct route_cache *cache = dev->routes;
 	uint32_t slot;
 
-	routes_from_plan(plan, usage, out);
-
-	pthread_mutex_lock(&dev->lock);
+	gralloc_mtx_lock(&dev->lock);
 	for (slot = 0; slot < cache->used; slot++)
-		if (cache->entries[slot].usage == out->usage)
+		if (same_key(&cache->entries[slot].key, &routes->key))
 			break;
 	if (slot == cache->used) {
 		/* Round-robin eviction: real programs use a handful of usages. */
@@ -97,20 +191,25 @@ static void routes_store(struct gralloc_device *dev, const struct plan *plan, ui
 		else
 			slot = cache->next++ % ROUTE_CACHE_SIZE;
 	}
-	cache->entries[slot] = *out;
-	pthread_mutex_unlock(&dev->lock);
+	cache->entries[slot] = *routes;
+	cache->recipes[slot].valid = false;
+	gralloc_mtx_unlock(&dev->lock);
 }
 
 int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		 const struct plan_options *opts, const struct route_key *key,
 		 struct routes *out)
 {
 	struct plan *plan = malloc(sizeof(*plan));
 
 	if (!plan)
 		return -ENOMEM;
-	gralloc_plan(dev, desc, plan);
-	routes_store(dev, plan, desc->usage, out);
+	gralloc_plan_ex(dev, desc, opts, plan);
+	routes_from_plan(plan, out);
 	free(plan);
+	if (key) {
+		out->key = *key;
+		routes_store(dev, out);
+	}
 	return 0;
 }
-

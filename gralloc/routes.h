@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Routes: the usable part of a plan, cached per usage on the device so that
+/* Routes: the usable part of a plan, cached on the device per usage and
+ * consumer constraints (a plan reads nothing else of a request) so that
  * allocation does not re-plan (stat every heap node, format every reason)
  * on each call. Explain always plans afresh and never writes the cache;
  * a cached entry holds every usable candidate of its plan, in order, so
@@ -21,14 +22,35 @@ struct route {
 	char node[POLICY_NAME_MAX];
 };
 
-struct routes {
+/* What a plan depends on: gralloc_plan_ex() reads the usage and the plan
+ * options, never the size or format. */
+struct route_key {
 	uint64_t usage;
+	bool consumers_known;
+	bool needs_dma_buf;
+	char own_device[256]; /* "" when no consumer owns the memory */
+};
+
+struct routes {
+	struct route_key key;
 	enum policy_class cls;
-	uint32_t count;
+	uint32_t count; /* routes in r[] */
+	uint32_t total; /* routes in the plan: more than count when a lookup copied fewer */
 	/* When no candidate is usable: why the first one that names a node
 	 * was refused (a permission, a missing node), for the error. */
 	char why[384];
 	struct route r[ROUTE_MAX];
+};
+
+/* The last request a cache entry served, with what validating and laying
+ * it out gave: a program allocates the same buffer over and over (a
+ * swapchain, a decoder's frames), and those steps are then skipped. */
+struct route_recipe {
+	bool valid;
+	uint32_t width, height, format, layer_count, flags, min_align;
+	uint64_t size;
+	const struct gralloc_format_info *fmt;
+	struct gralloc_layout layout;
 };
 
 struct route_cache {
@@ -36,17 +58,37 @@ struct route_cache {
 	 * node added or removed (a heap module loaded later) changes it. */
 	struct timespec dir_mtime, dir_ctime;
 	off_t dir_size;
+	int64_t checked_ns; /* CLOCK_MONOTONIC_COARSE of the last look, 0: never */
 	uint32_t used, next;
 	struct routes entries[ROUTE_CACHE_SIZE];
+	struct route_recipe recipes[ROUTE_CACHE_SIZE]; /* entries[i]'s */
 };
 
-/* Copies the cached routes for `usage` into *out; false on a miss. */
-bool routes_lookup(struct gralloc_device *dev, uint64_t usage, struct routes *out);
-/* The usable candidates of a plan, in order, without caching. */
-void routes_from_plan(const struct plan *plan, uint64_t usage, struct routes *out);
-/* Plans `desc` afresh, stores the usable candidates in the cache and
- * copies them to *out. 0 or -ENOMEM. */
+/* Drops the cached routes if the heap directory changed since they were
+ * planned: explain calls it so that it and allocation agree. */
+void routes_revalidate(struct gralloc_device *dev);
+/* The key of a request; opts may be NULL (no consumers named). -ENAMETOOLONG
+ * when a consumer's device path does not fit (then plan uncached). */
+int route_key_init(struct route_key *key, uint64_t usage, const struct plan_options *opts);
+/* Copies the first `limit` cached routes for `key` into *out (an
+ * allocation tries the first and is nearly always served by it: copying
+ * all was a tenth of its cost); false on a miss. With
+ * `desc` (validated or not): true only if the entry's recipe is for the
+ * same request, whose format and layout then go to *fmt and *layout. */
+bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
+		   const struct gralloc_buffer_desc *desc, uint32_t min_align,
+		   const struct gralloc_format_info **fmt, struct gralloc_layout *layout,
+		   uint32_t limit, struct routes *out);
+/* Remembers a validated request and its layout in the entry for `key`,
+ * if there is one. */
+void routes_remember(struct gralloc_device *dev, const struct route_key *key,
+		     const struct gralloc_buffer_desc *desc, uint32_t min_align,
+		     const struct gralloc_format_info *fmt, const struct gralloc_layout *layout);
+/* Plans `desc` with `opts` afresh and copies the usable candidates, in
+ * order, to *out; stores them in the cache under `key` unless it is NULL.
+ * 0 or -ENOMEM. */
 int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+		 const struct plan_options *opts, const struct route_key *key,
 		 struct routes *out);
 
 #endif
