@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include <drm_fourcc.h>
 #include <linux/dma-buf.h>
+#include <virtgpu_drm.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
@@ -33,6 +35,35 @@ static bool is_primary(int fd, uint32_t plane_id)
 	return primary;
 }
 
+/* On virtio-gpu with 3D (virgl) the host renders into the resource and the
+ * guest's pages hold only what was last sent to the host: fetch the
+ * rendered pixels first, as a CPU reader of a virgl buffer must. On 2D
+ * virtio-gpu the transfer is refused and the pages are already right. Row
+ * by row when the pitch has padding (the host's rows are packed). */
+static void pull_from_host(int fd, const drmModeFB2 *fb)
+{
+	drmVersionPtr v = drmGetVersion(fd);
+	bool virtio = v && !strcmp(v->name, "virtio_gpu");
+	bool packed = fb->pitches[0] == fb->width * 4;
+	struct drm_virtgpu_3d_wait wait = { .handle = fb->handles[0] };
+
+	drmFreeVersion(v);
+	if (!virtio)
+		return;
+	for (uint32_t y = 0; y < fb->height; y += packed ? fb->height : 1) {
+		struct drm_virtgpu_3d_transfer_from_host t = {
+			.bo_handle = fb->handles[0],
+			.box = { .x = 0, .y = y, .z = 0, .w = fb->width,
+				 .h = packed ? fb->height : 1, .d = 1 },
+			.offset = fb->offsets[0] + (uint64_t)y * fb->pitches[0],
+		};
+
+		if (drmIoctl(fd, DRM_IOCTL_VIRTGPU_TRANSFER_FROM_HOST, &t))
+			return;
+	}
+	drmIoctl(fd, DRM_IOCTL_VIRTGPU_WAIT, &wait);
+}
+
 static int copy_out(int fd, drmModeFB2 *fb, struct screen *s)
 {
 	size_t len = (size_t)fb->pitches[0] * fb->height + fb->offsets[0];
@@ -41,6 +72,7 @@ static int copy_out(int fd, drmModeFB2 *fb, struct screen *s)
 	struct stat st;
 	void *map = MAP_FAILED;
 
+	pull_from_host(fd, fb);
 	if (drmPrimeHandleToFD(fd, fb->handles[0], DRM_CLOEXEC, &dfd) == 0) {
 		if (fstat(dfd, &st) == 0)
 			s->inode = (unsigned long)st.st_ino;

@@ -4,15 +4,19 @@
  * buffer create/destroy cycles (1000 by default, --cycles N) leave no fds behind in the client or
  * in Weston (which imports every buffer as it is created), and Weston
  * going away mid-stream is an error within seconds, not a hang. The
- * second test kills Weston: it runs last. */
+ * second test kills Weston: it runs last. --feedback checks what Weston
+ * says of its device (version 4 feedback on virgl). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <drm_fourcc.h>
+#include <xf86drm.h>
 #include <gralloc/wayland.h>
 
 #include "test.h"
@@ -206,26 +210,98 @@ TEST(weston_going_away_is_an_error_not_a_hang)
 	conn_close(&c);
 }
 
+static bool card_driver_is(const char *card, const char *driver)
+{
+	int fd = card ? open(card, O_RDWR | O_CLOEXEC) : -1;
+	drmVersionPtr v = fd >= 0 ? drmGetVersion(fd) : NULL;
+	bool same = v && !strcmp(v->name, driver);
+
+	drmFreeVersion(v);
+	if (fd >= 0)
+		close(fd);
+	return same;
+}
+
+/* What Weston 10 says about its device, as measured: on kms_swrast (vkms,
+ * 2D virtio-gpu) linux-dmabuf version 3 and no feedback; on virgl, whose
+ * EGL has a real render node, version 4 feedback naming its card. The
+ * helper must take the device from the feedback (the same dev_t as the
+ * card Weston runs on), and buffers for it must be that device's own
+ * memory (virgl imports nothing else). */
+static void body_feedback(struct conn *c)
+{
+	const char *card = getenv("WESTON_CARD"), *gpu = getenv("GRALLOC_VM_GPU");
+	bool virgl = gpu && !strcmp(gpu, "virgl") && card_driver_is(card, "virtio_gpu");
+	struct gralloc_wl_swapchain *sc;
+	struct gralloc_buffer_info info;
+	struct gralloc_wl_buffer *b;
+	struct stat a, d;
+
+	CHECK(conn_open(c));
+	printf("#   linux-dmabuf version %u, feedback %s; device %s (%s)\n",
+	       gralloc_wl_dmabuf_version(c->wl), gralloc_wl_has_feedback(c->wl) ? "yes" : "no",
+	       gralloc_wl_device_path(c->wl), gralloc_wl_device_reason(c->wl));
+	if (!virgl) {
+		CHECK_EQ(gralloc_wl_dmabuf_version(c->wl), 3u);
+		CHECK(!gralloc_wl_has_feedback(c->wl));
+		return;
+	}
+	CHECK(gralloc_wl_dmabuf_version(c->wl) >= 4u);
+	CHECK(gralloc_wl_has_feedback(c->wl));
+	CHECK(strstr(gralloc_wl_device_reason(c->wl), "feedback") != NULL);
+	CHECK(card && stat(card, &a) == 0 && stat(gralloc_wl_device_path(c->wl), &d) == 0);
+	CHECK(a.st_rdev == d.st_rdev);
+	sc = make_sc(c, 0);
+	CHECK(sc);
+	b = gralloc_wl_swapchain_acquire(sc, 10000);
+	CHECK(b);
+	CHECK_EQ(gralloc_buffer_describe(gralloc_wl_buffer_get(b), &info), 0);
+	printf("#   buffer: %s memory, dma-buf %s\n", info.backend,
+	       gralloc_wl_buffer_is_dmabuf(b) ? "yes" : "no");
+	CHECK(!strcmp(info.backend, "virgl"));
+	CHECK(gralloc_wl_buffer_is_dmabuf(b));
+	CHECK_EQ(gralloc_wl_swapchain_present(sc, b), 0);
+	CHECK(wl_display_roundtrip(c->display) >= 0);
+	gralloc_wl_swapchain_destroy(sc);
+}
+
+TEST(feedback_names_westons_device)
+{
+	struct conn c;
+
+	body_feedback(&c);
+	conn_close(&c);
+}
+
 int main(int argc, char **argv)
 {
 	const char *pid = getenv("WESTON_PID");
 
 	/* Progress must survive a timeout kill. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* --cycles [N] runs only the cycles, --goes-away only the kill: one
-	 * Weston each keeps every guest test inside the runner's limit. */
+	/* --cycles [N] runs only the cycles, --goes-away only the kill,
+	 * --feedback only what Weston says of its device: one Weston each
+	 * keeps every guest test inside the runner's limit. */
 	if (argc >= 2) {
-		bool want_cycles = !strcmp(argv[1], "--cycles");
+		static const char *const modes[][2] = {
+			{ "--cycles", "cycles" }, { "--goes-away", "going_away" },
+			{ "--feedback", "feedback" },
+		};
+		const char *part = NULL;
 		int n = 0;
 
-		if (!want_cycles && strcmp(argv[1], "--goes-away")) {
-			fprintf(stderr, "usage: %s [--cycles [N] | --goes-away]\n", argv[0]);
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+			if (!strcmp(argv[1], modes[m][0]))
+				part = modes[m][1];
+		if (!part) {
+			fprintf(stderr, "usage: %s [--cycles [N] | --goes-away | --feedback]\n",
+				argv[0]);
 			return 2;
 		}
-		if (want_cycles && argc == 3 && atoi(argv[2]) > 0)
+		if (!strcmp(argv[1], "--cycles") && argc == 3 && atoi(argv[2]) > 0)
 			cycles = atoi(argv[2]);
 		for (int i = 0; i < test_count; i++)
-			if ((strstr(test_cases[i].name, "cycles") != NULL) == want_cycles)
+			if (strstr(test_cases[i].name, part))
 				test_cases[n++] = test_cases[i];
 		test_count = n;
 	}
