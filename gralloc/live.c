@@ -97,9 +97,12 @@ int live_set_add(struct live_set *set, struct gralloc_buffer *buf)
 		if (ret)
 			return ret;
 	}
+	/* A tombstone taken is not a new slot in use: alloc/free pairs reuse
+	 * them, and the table is not rebuilt every few dozen calls. */
+	if (set->slots[hash(buf) & set->mask] != TOMBSTONE)
+		set->used++;
 	insert(set->slots, set->mask, buf);
 	set->count++;
-	set->used++;
 	return 0;
 }
 
@@ -109,7 +112,14 @@ bool live_set_remove(struct live_set *set, const struct gralloc_buffer *buf)
 
 	while (set->slots[i]) {
 		if (set->slots[i] == buf) {
-			set->slots[i] = TOMBSTONE;
+			/* The end of a probe chain needs no tombstone: an empty
+			 * slot ends the search just as well. */
+			if (!set->slots[(i + 1) & set->mask]) {
+				set->slots[i] = NULL;
+				set->used--;
+			} else {
+				set->slots[i] = TOMBSTONE;
+			}
 			set->count--;
 			return true;
 		}
