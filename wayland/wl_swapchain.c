@@ -157,9 +157,22 @@ static int wrap_shm(struct gralloc_wl_swapchain *sc, struct gralloc_wl_buffer *b
 	struct wl_shm_pool *pool;
 	uint32_t code = info->format;
 
-	if (info->num_planes != 1 || info->planes[0].offset > INT32_MAX ||
+	if (info->num_planes > 2 || info->planes[0].offset > INT32_MAX ||
 	    info->size > INT32_MAX || info->planes[0].stride > INT32_MAX) {
-		gralloc_log(ERROR, "wl_shm takes one plane under 2 GiB");
+		gralloc_log(ERROR, "wl_shm takes one plane (or NV12's two) under 2 GiB");
+		return -ENOTSUP;
+	}
+	/* wl_shm names one offset and stride: a second plane is where the
+	 * compositor will look for it, right after the first, with the same
+	 * stride (Weston's NV12). Any other layout would be read wrongly. */
+	if (info->num_planes == 2 &&
+	    (info->planes[1].stride != info->planes[0].stride ||
+	     info->planes[1].offset !=
+		     info->planes[0].offset + (uint64_t)info->planes[0].stride * info->height)) {
+		gralloc_log(ERROR, "wl_shm implies the chroma plane right after %u rows of %u "
+			    "bytes; this buffer has it at %llu with stride %u", info->height,
+			    info->planes[0].stride, (unsigned long long)info->planes[1].offset,
+			    info->planes[1].stride);
 		return -ENOTSUP;
 	}
 	if (code == DRM_FORMAT_ARGB8888)

@@ -520,6 +520,8 @@ int main(int argc, char **argv)
 	display = wl_display_create();
 	if (!display || make_table() || wl_display_add_socket(display, socket) ||
 	    wl_display_init_shm(display) ||
+	    /* As Weston's GL renderer: NV12 over wl_shm, planes back to back. */
+	    !wl_display_add_shm_format(display, WL_SHM_FORMAT_NV12) ||
 	    !wl_global_create(display, &wl_compositor_interface, 4, NULL, bind_compositor) ||
 	    !wl_global_create(display, &zwp_linux_dmabuf_v1_interface, (int)cfg.version, NULL,
 			      bind_dmabuf)) {

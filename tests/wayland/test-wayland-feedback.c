@@ -491,6 +491,43 @@ TEST(v3_without_a_named_device_uses_only_shm)
 	comp_stop(&c);
 }
 
+/* wl_shm carries one offset and stride: NV12's chroma plane must sit right
+ * after height rows of the luma stride, where the compositor will read it.
+ * 256x128 is laid out that way; 112x75 is not (the chroma plane is aligned
+ * to 64 bytes past 112 * 75), and must be refused rather than shown wrong. */
+static void body_nv12_over_wl_shm(struct comp *cp)
+{
+	struct gralloc_wl_swapchain *sc = NULL;
+	struct gralloc_wl_buffer *b;
+	bool dmabuf = true;
+
+	if (!comp_start(cp, NULL, true))
+		goto out;
+	sc = make_sc(cp, DRM_FORMAT_NV12, 0, GRALLOC_WL_FORCE_SHM);
+	CHECK(sc);
+	CHECK_EQ(frame(sc, NULL, &dmabuf, NULL), 0);
+	CHECK(!dmabuf);
+	CHECK_EQ(gralloc_wl_swapchain_resize(sc, 112, 75), 0);
+	b = gralloc_wl_swapchain_acquire(sc, 2000);
+	printf("#   112x75 NV12 over wl_shm: %s (%s)\n", b ? "accepted" : strerror(errno),
+	       gralloc_last_error());
+	if (b)
+		gralloc_wl_swapchain_cancel(sc, b);
+	CHECK(!b && errno == ENOTSUP);
+	CHECK(strstr(gralloc_last_error(), "chroma plane") != NULL);
+out:
+	gralloc_wl_swapchain_destroy(sc);
+	comp_stop(cp);
+}
+
+TEST(nv12_over_wl_shm_only_in_the_layout_it_implies)
+{
+	struct comp c = { 0 };
+
+	body_nv12_over_wl_shm(&c);
+	comp_stop(&c);
+}
+
 static void body_compositor_going_away_is_an_error_not_a_hang(struct comp *cp)
 {
 	struct gralloc_wl_swapchain *sc = NULL;
