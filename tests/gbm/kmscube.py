@@ -70,11 +70,17 @@ def one(tap, scanout_name, module_dir, driver):
 
 
 def main():
-    if os.environ.get('GRALLOC_VM_GPU') == 'virgl':
-        print('1..0 # SKIP GBM on virtio-gpu with 3D is not proven yet: the virgl driver of Mesa allocates on the render node, so auto mode wraps instead of running standalone, and the buffers of kmscube fell back to Mesa (issue #13)')
-        return 77
     tap = gbm_guest.Tap()
-    for driver in ('vkms', 'virtio_gpu'):
+    drivers = ('vkms', 'virtio_gpu')
+    if os.environ.get('GRALLOC_VM_GPU') == 'virgl':
+        # Measured: on virtio-gpu with 3D, kmscube does not finish 20 frames
+        # in 40 s on Mesa's own backend either (its page flips never
+        # complete in this rig), so there is nothing to compare; its wrap
+        # mode does take gralloc's virgl memory. vkms is the same as in 2D.
+        tap.diag('virtio_gpu skipped in virgl mode: kmscube makes no progress there '
+                 'even on Mesa\'s own backend')
+        drivers = ('vkms',)
+    for driver in drivers:
         one(tap, sys.argv[1], sys.argv[2], driver)
     return tap.done()
 
