@@ -11,6 +11,7 @@ set -u
 moddir=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../vm/guest/drm-driver.sh"
+. "$here/../wayland/weston.sh"
 
 fail() { echo "not ok 1 - $*"; echo "1..1"; exit 1; }
 
@@ -21,46 +22,21 @@ for p in weston weston-simple-dmabuf-egl; do
     command -v $p >/dev/null || fail "$p missing (scripts/deps.sh installs weston)"
 done
 
-# No udev in the guest: evdev + udevd give Weston a seat, else kiosk-shell
-# never maps the client's window (platform notes).
-kdir=$(sed -n 's/^module tree: \(.*\) (modprobe -d)$/\1/p' /run/gralloc-vm/modload.log 2>/dev/null)
-[ -n "$kdir" ] && modprobe -d "$kdir" evdev 2>/dev/null
-export SYSTEMD_IGNORE_CHROOT=1
-if [ -x /lib/systemd/systemd-udevd ]; then
-    /lib/systemd/systemd-udevd --daemon 2>/dev/null
-    timeout 20 udevadm trigger --subsystem-match=input --action=add 2>/dev/null
-    timeout 30 udevadm settle 2>/dev/null
-fi
-
 # A sanitizer build of the module needs its runtimes loaded first in
 # Debian's (unsanitized) programs.
 preload=$(ldd "$moddir/gralloc_gbm.so" 2>/dev/null | awk '/libasan|libubsan/ && $2 == "=>" {printf "%s ", $3}')
 
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/0}
-mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 sock=wayland-gbm-$$
 wlog=/tmp/weston-gbm-$$.log
 clog=/tmp/client-gbm-$$.log
-env -u GBM_BACKEND timeout -k 5 200 weston --backend=drm-backend.so --drm-device="$card" \
-    --tty=2 --continue-without-input --shell=kiosk-shell.so --socket="$sock" \
-    --idle-time=0 --log="$wlog" &
-wpid=$!
+weston_start "$card" "$sock" "$wlog" 200 || fail "Weston did not come up on /dev/dri/$card"
+wpid=$weston_wrapper
 # Weston runs under its own timeout (its own process group): when the
 # runner's timeout ends this script, Weston must go too, or the next test
 # finds the card's DRM master taken.
-trap 'kill $wpid 2>/dev/null' EXIT
+trap 'weston_stop' EXIT
 trap 'exit 124' TERM INT
-i=0
-while ! [ -S "$XDG_RUNTIME_DIR/$sock" ]; do
-    if ! kill -0 $wpid 2>/dev/null || [ $i -ge 600 ]; then
-        kill $wpid 2>/dev/null
-        tail -n 30 "$wlog" 2>/dev/null | sed 's/^/# /'
-        fail "Weston did not come up on /dev/dri/$card within 60 s"
-    fi
-    sleep 0.1
-    i=$((i + 1))
-done
-echo "# Weston up on /dev/dri/$card after $((i / 10)) s"
+echo "# Weston up on /dev/dri/$card after $weston_up_after s"
 
 WAYLAND_DISPLAY=$sock GBM_BACKEND=gralloc LD_PRELOAD="$preload" \
 GBM_BACKENDS_PATH="$moddir:/usr/lib/x86_64-linux-gnu/gbm" GRALLOC_LOG=info \
