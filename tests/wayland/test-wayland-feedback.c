@@ -5,7 +5,6 @@
  * usable modifier, `failed`, create_immed, version 3 without a device,
  * the compositor dying, and buffer cycles without fd growth on
  * either side. Real dma-bufs of vkms in the guest. */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "modeset.h"
 #include "test.h"
+#include "wl-test.h"
 #include "guest.h"
 
 static const char *compositor_path;
@@ -47,40 +47,6 @@ static bool have_vkms(void)
 		return false;
 	}
 	return true;
-}
-
-static void reg_global(void *data, struct wl_registry *r, uint32_t name, const char *iface,
-		       uint32_t version)
-{
-	struct comp *c = data;
-
-	(void)version;
-	if (!strcmp(iface, wl_compositor_interface.name))
-		c->compositor = wl_registry_bind(r, name, &wl_compositor_interface, 4);
-}
-
-static void reg_remove(void *data, struct wl_registry *r, uint32_t name)
-{
-	(void)data, (void)r, (void)name;
-}
-
-static const struct wl_registry_listener reg_listener = { reg_global, reg_remove };
-
-static int proc_fds(pid_t pid)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
 }
 
 /* Starts the test compositor with `args` (NULL-terminated) and connects.
@@ -126,7 +92,7 @@ static bool comp_start(struct comp *c, const char *const *args, bool connect_gra
 		return false;
 	}
 	c->registry = wl_display_get_registry(c->display);
-	wl_registry_add_listener(c->registry, &reg_listener, c);
+	wl_registry_add_listener(c->registry, &wlt_registry_listener, &c->compositor);
 	wl_display_roundtrip(c->display);
 	if (!c->compositor) {
 		FAIL_MSG("no wl_compositor");
@@ -580,7 +546,7 @@ static void body_buffer_cycles_leak_no_fds(struct comp *cp)
 	gralloc_wl_swapchain_destroy(sc);
 	wl_display_roundtrip(cp->display);
 	client_before = test_count_fds();
-	comp_before = proc_fds(cp->pid);
+	comp_before = wlt_proc_fds(cp->pid);
 	for (int i = 0; i < CYCLES; i++) {
 		sc = make_sc(cp, DRM_FORMAT_XRGB8888, 0, (i & 1) ? GRALLOC_WL_CREATE_IMMED : 0);
 		CHECK(sc);
@@ -593,7 +559,7 @@ static void body_buffer_cycles_leak_no_fds(struct comp *cp)
 	}
 	wl_display_roundtrip(cp->display);
 	client_after = test_count_fds();
-	comp_after = proc_fds(cp->pid);
+	comp_after = wlt_proc_fds(cp->pid);
 	printf("#   %d cycles: client fds %d -> %d, compositor fds %d -> %d\n", CYCLES, client_before,
 	       client_after, comp_before, comp_after);
 	CHECK_EQ(client_after, client_before);

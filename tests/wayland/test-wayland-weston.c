@@ -6,7 +6,6 @@
  * going away mid-stream is an error within seconds, not a hang. The
  * second test kills Weston: it runs last. --feedback checks what Weston
  * says of its device (version 4 feedback on virgl). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +19,7 @@
 #include <gralloc/wayland.h>
 
 #include "test.h"
+#include "wl-test.h"
 
 struct conn {
 	struct wl_display *display;
@@ -33,40 +33,6 @@ struct conn {
 static pid_t weston_pid;
 static int cycles = 1000;
 
-static void reg_global(void *data, struct wl_registry *r, uint32_t name, const char *iface,
-		       uint32_t version)
-{
-	struct conn *c = data;
-
-	(void)version;
-	if (!strcmp(iface, wl_compositor_interface.name))
-		c->compositor = wl_registry_bind(r, name, &wl_compositor_interface, 4);
-}
-
-static void reg_remove(void *data, struct wl_registry *r, uint32_t name)
-{
-	(void)data, (void)r, (void)name;
-}
-
-static const struct wl_registry_listener reg_listener = { reg_global, reg_remove };
-
-static int proc_fds(pid_t pid)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static bool conn_open(struct conn *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -76,7 +42,7 @@ static bool conn_open(struct conn *c)
 		return false;
 	}
 	c->registry = wl_display_get_registry(c->display);
-	wl_registry_add_listener(c->registry, &reg_listener, c);
+	wl_registry_add_listener(c->registry, &wlt_registry_listener, &c->compositor);
 	wl_display_roundtrip(c->display);
 	if (!c->compositor)
 		return false;
@@ -131,7 +97,7 @@ static void body_cycles(struct conn *c)
 	gralloc_wl_swapchain_destroy(sc);
 	wl_display_roundtrip(c->display);
 	client_before = test_count_fds();
-	weston_before = proc_fds(weston_pid);
+	weston_before = wlt_proc_fds(weston_pid);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < cycles; i++) {
 		/* Every other cycle by create_immed, the rest by create and
@@ -155,7 +121,7 @@ static void body_cycles(struct conn *c)
 	}
 	wl_display_roundtrip(c->display);
 	client_after = test_count_fds();
-	weston_after = proc_fds(weston_pid);
+	weston_after = wlt_proc_fds(weston_pid);
 	printf("#   %d cycles: client fds %d -> %d, Weston fds %d -> %d\n", cycles, client_before,
 	       client_after, weston_before, weston_after);
 	CHECK(weston_before > 0);
