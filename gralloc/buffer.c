@@ -233,17 +233,15 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 {
 	struct route_key key;
 	struct routes routes;
-	bool cacheable = !route_key_init(&key, buf->desc.usage, opts);
+	bool cacheable = !route_key_init(&key, buf->desc.usage, opts), recipe = false;
 	bool hit = cacheable && routes_lookup(dev, &key, &buf->desc, min_align, &buf->format,
-					      &buf->layout, 1, &routes);
+					      &buf->layout, &recipe, 1, &routes);
 	int ret;
 
-	if (!hit) {
+	if (!recipe) {
 		ret = prepare(dev, buf, min_align);
 		if (ret)
 			return ret;
-		hit = cacheable &&
-		      routes_lookup(dev, &key, NULL, 0, NULL, NULL, ROUTE_MAX, &routes);
 		gralloc_log(DEBUG, "usage 0x%llx: %s routes", (unsigned long long)buf->desc.usage,
 			    hit ? "cached" : "planning new");
 		if (!hit) {
@@ -257,7 +255,7 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 	ret = try_routes(&routes, buf, 0, min_align);
 	/* The first cached route failed: the others, then a fresh plan. */
 	if (ret && hit && routes.total > routes.count &&
-	    routes_lookup(dev, &key, NULL, 0, NULL, NULL, ROUTE_MAX, &routes))
+	    routes_lookup(dev, &key, NULL, 0, NULL, NULL, NULL, ROUTE_MAX, &routes))
 		ret = try_routes(&routes, buf, 1, min_align);
 	if (ret && hit) {
 		ret = routes_build(dev, &buf->desc, opts, &key, &routes);

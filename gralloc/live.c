@@ -58,13 +58,18 @@ void live_set_destroy(struct live_set *set)
 	free(set);
 }
 
-static void insert(struct gralloc_buffer **slots, size_t mask, struct gralloc_buffer *buf)
+/* Puts buf in the first empty or tombstone slot of its probe chain; true
+ * when the slot was empty (one more slot in use). */
+static bool insert(struct gralloc_buffer **slots, size_t mask, struct gralloc_buffer *buf)
 {
 	size_t i = hash(buf) & mask;
+	bool fresh;
 
 	while (slots[i] && slots[i] != TOMBSTONE)
 		i = (i + 1) & mask;
+	fresh = !slots[i];
 	slots[i] = buf;
+	return fresh;
 }
 
 /* Rebuilds into `n` slots, dropping tombstones. */
@@ -99,9 +104,8 @@ int live_set_add(struct live_set *set, struct gralloc_buffer *buf)
 	}
 	/* A tombstone taken is not a new slot in use: alloc/free pairs reuse
 	 * them, and the table is not rebuilt every few dozen calls. */
-	if (set->slots[hash(buf) & set->mask] != TOMBSTONE)
+	if (insert(set->slots, set->mask, buf))
 		set->used++;
-	insert(set->slots, set->mask, buf);
 	set->count++;
 	return 0;
 }

@@ -14,10 +14,13 @@ extern atomic_int gralloc_log_level_cached;
  * test here is all they cost (no call, no argument evaluation). */
 static inline bool gralloc_log_wanted(enum gralloc_log_level level)
 {
-	return level == GRALLOC_LOG_ERROR ||
-	       (int)level <= atomic_load_explicit(&gralloc_log_level_cached,
-						  memory_order_relaxed) ||
-	       atomic_load_explicit(&gralloc_log_level_cached, memory_order_relaxed) < 0;
+	int cached;
+
+	if (level == GRALLOC_LOG_ERROR)
+		return true;
+	cached = atomic_load_explicit(&gralloc_log_level_cached, memory_order_relaxed);
+	/* Unread yet (-1): the call reads GRALLOC_LOG. */
+	return cached < 0 || (int)level <= cached;
 }
 #else
 /* Modules (libgralloc-wayland) see only the exported call, which gates. */

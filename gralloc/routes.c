@@ -95,11 +95,13 @@ static bool same_request(const struct route_recipe *r, const struct gralloc_buff
 bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
 		   const struct gralloc_buffer_desc *desc, uint32_t min_align,
 		   const struct gralloc_format_info **fmt, struct gralloc_layout *layout,
-		   uint32_t limit, struct routes *out)
+		   bool *recipe, uint32_t limit, struct routes *out)
 {
 	struct route_cache *cache = dev->routes;
 	bool hit = false;
 
+	if (recipe)
+		*recipe = false;
 	gralloc_mtx_lock(&dev->lock);
 	drop_if_stale(dev, false);
 	for (uint32_t i = 0; i < cache->used && !hit; i++) {
@@ -108,11 +110,10 @@ bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
 
 		if (!same_key(&e->key, key))
 			continue;
-		if (desc && !same_request(r, desc, min_align))
-			break;
-		if (desc) {
+		if (desc && same_request(r, desc, min_align)) {
 			*fmt = r->fmt;
 			*layout = r->layout;
+			*recipe = true;
 		}
 		/* The routes in use, not the whole table. */
 		out->cls = e->cls;

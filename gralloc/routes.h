@@ -72,13 +72,13 @@ void routes_revalidate(struct gralloc_device *dev);
 int route_key_init(struct route_key *key, uint64_t usage, const struct plan_options *opts);
 /* Copies the first `limit` cached routes for `key` into *out (an
  * allocation tries the first and is nearly always served by it: copying
- * all was a tenth of its cost); false on a miss. With
- * `desc` (validated or not): true only if the entry's recipe is for the
- * same request, whose format and layout then go to *fmt and *layout. */
+ * all was a tenth of its cost); false on a miss. With `desc` (validated or
+ * not), *recipe says whether the entry's recipe is for the same request,
+ * whose format and layout then went to *fmt and *layout. */
 bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
 		   const struct gralloc_buffer_desc *desc, uint32_t min_align,
 		   const struct gralloc_format_info **fmt, struct gralloc_layout *layout,
-		   uint32_t limit, struct routes *out);
+		   bool *recipe, uint32_t limit, struct routes *out);
 /* Remembers a validated request and its layout in the entry for `key`,
  * if there is one. */
 void routes_remember(struct gralloc_device *dev, const struct route_key *key,
