@@ -42,6 +42,15 @@ static char test_skip_reason[256];
 	}                                                                      \
 	static void test_##fn_name(void)
 
+/* Prints a diagnostic line and fails the current test. */
+#define FAIL_MSG(...)                                                          \
+	do {                                                                   \
+		printf("#   %s:%d: ", __FILE__, __LINE__);                     \
+		printf(__VA_ARGS__);                                           \
+		printf("\n");                                                  \
+		test_failed_flag = true;                                       \
+	} while (0)
+
 #define CHECK(cond)                                                            \
 	do {                                                                   \
 		if (!(cond)) {                                                 \

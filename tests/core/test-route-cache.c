@@ -11,13 +11,6 @@
 
 #include "gralloc/consumer.h"
 
-#define FAIL_MSG(...)                                                          \
-	do {                                                                   \
-		printf("#   " __VA_ARGS__);                                        \
-		printf("\n");                                                  \
-		test_failed_flag = true;                                       \
-	} while (0)
-
 /* Neighbours differ in one field each, in both walking orders. */
 #define NV12_3 .format = DRM_FORMAT_NV12, .usage = CPU_RW, .layer_count = 3
 static const struct gralloc_buffer_desc requests[] = {

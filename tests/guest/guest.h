@@ -63,15 +63,6 @@ static inline void guest_missing(const char *fmt, ...)
 		}                                                              \
 	} while (0)
 
-/* Prints a diagnostic line and fails the current test. */
-#define FAIL_MSG(...)                                                          \
-	do {                                                                   \
-		printf("#   %s:%d: ", __FILE__, __LINE__);                     \
-		printf(__VA_ARGS__);                                           \
-		printf("\n");                                                  \
-		test_failed_flag = true;                                       \
-	} while (0)
-
 /* Value of `key:` in /proc/self/fdinfo/<fd>, which the kernel fills from the
  * dma-buf itself (exp_name, name): an oracle independent of the library.
  * Returns 0, or -ENOENT when the line is absent. */
