@@ -145,6 +145,9 @@ static int take_pooled(struct gralloc_buffer *buf, const struct route *r)
 	return 0;
 }
 
+_Static_assert(sizeof(((struct gralloc_buffer *)0)->heap) == sizeof(((struct route *)0)->heap),
+	       "try_routes copies a route's heap name as a whole array");
+
 /* Tries routes->r[start..count) in order. The backend writes buf->layout
  * in place (drm-dumb adopts the driver's pitch); after a failure it is laid
  * out afresh for the next candidate, which is rarer than a copy per call. */
@@ -190,7 +193,9 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 		buf->num_fds = 1;
 		buf->writable = true;
 		buf->pool_ok = poolable(r->backend, &buf->desc);
-		gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
+		/* Both NUL-terminated arrays of one size: a fixed copy is a few
+		 * moves, the string loop was dozens of instructions. */
+		memcpy(buf->heap, r->heap, sizeof(buf->heap));
 		gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
 			    buf->format->name, buf->desc.width, buf->desc.height,
 			    (unsigned long long)buf->layout.size, r->backend->impl->name,
@@ -265,29 +270,20 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 	return ret;
 }
 
-struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
-					     const struct gralloc_buffer_desc *desc,
-					     uint32_t min_align, const struct plan_options *opts)
+/* Builds the buffer whose desc the caller wrote into buf (a struct from
+ * gralloc_buffer_struct_take(), freed here on failure). */
+static struct gralloc_buffer *build(struct gralloc_device *dev, struct gralloc_buffer *buf,
+				    uint32_t min_align, const struct plan_options *opts)
 {
-	struct gralloc_buffer *buf;
 	int ret;
 
-	if (!dev) {
-		gralloc_log(ERROR, "device must not be NULL");
-		errno = EINVAL;
-		return NULL;
-	}
-	buf = gralloc_buffer_struct_alloc();
-	if (!buf) {
-		ret = -ENOMEM;
-		goto fail;
-	}
+	gralloc_buffer_clear_state(buf);
 	for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
 		buf->fds[i] = -1;
 	buf->dev = dev; /* for the pool; registration makes it official */
-	buf->desc = *desc;
-	buf->desc.layer_count = desc->layer_count ? desc->layer_count : 1;
-	gralloc_copy_name(buf->name, sizeof(buf->name), desc->name);
+	if (!buf->desc.layer_count)
+		buf->desc.layer_count = 1;
+	gralloc_copy_name(buf->name, sizeof(buf->name), buf->desc.name);
 	buf->desc.name = buf->name;
 
 	ret = allocate_memory(dev, buf, min_align, opts);
@@ -310,18 +306,47 @@ fail:
 	return NULL;
 }
 
+static bool device_given(const struct gralloc_device *dev)
+{
+	if (!dev)
+		gralloc_log(ERROR, "device must not be NULL");
+	return dev;
+}
+
+struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
+					     const struct gralloc_buffer_desc *desc,
+					     uint32_t min_align, const struct plan_options *opts)
+{
+	struct gralloc_buffer *buf;
+
+	if (!device_given(dev)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	buf = gralloc_buffer_struct_take();
+	if (!buf) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	buf->desc = *desc;
+	return build(dev, buf, min_align, opts);
+}
+
 GRALLOC_EXPORT struct gralloc_buffer *
 gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
-	struct gralloc_buffer_desc d;
-	int ret;
+	struct gralloc_buffer *buf = gralloc_buffer_struct_take();
+	int ret = buf ? gralloc_desc_in(&buf->desc, desc) : -ENOMEM;
 
-	ret = gralloc_desc_in(&d, desc);
+	if (!ret && !device_given(dev))
+		ret = -EINVAL;
 	if (ret) {
+		free(buf);
 		errno = -ret;
 		return NULL;
 	}
-	return gralloc_buffer_create(dev, &d, 0, NULL);
+	/* The caller's descriptor went straight into the buffer: one copy. */
+	return build(dev, buf, 0, NULL);
 }
 
 GRALLOC_EXPORT int gralloc_buffer_set_user_data(struct gralloc_buffer *buf, const void *key,

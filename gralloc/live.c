@@ -168,7 +168,7 @@ static size_t quarantine_next;
 static void *spares[SPARES];
 static size_t spare_count;
 
-struct gralloc_buffer *gralloc_buffer_struct_alloc(void)
+struct gralloc_buffer *gralloc_buffer_struct_take(void)
 {
 	struct gralloc_buffer *buf = NULL;
 
@@ -176,9 +176,15 @@ struct gralloc_buffer *gralloc_buffer_struct_alloc(void)
 	if (spare_count)
 		buf = spares[--spare_count];
 	gralloc_mtx_unlock(&quarantine_lock);
-	if (!buf)
-		return calloc(1, sizeof(*buf));
-	memset(buf, 0, sizeof(*buf));
+	return buf ? buf : malloc(sizeof(*buf));
+}
+
+struct gralloc_buffer *gralloc_buffer_struct_alloc(void)
+{
+	struct gralloc_buffer *buf = gralloc_buffer_struct_take();
+
+	if (buf)
+		memset(buf, 0, sizeof(*buf));
 	return buf;
 }
 

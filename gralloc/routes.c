@@ -99,17 +99,25 @@ bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
 {
 	struct route_cache *cache = dev->routes;
 	bool hit = false;
+	uint32_t i;
 
 	if (recipe)
 		*recipe = false;
 	gralloc_mtx_lock(&dev->lock);
-	drop_if_stale(dev, false);
-	for (uint32_t i = 0; i < cache->used && !hit; i++) {
+	for (i = 0; i < cache->used && !same_key(&cache->entries[i].key, key); i++)
+		;
+	/* A settled entry has the policy's first choice: no heap that appears
+	 * can come before it, so its allocations need not read the clock. A
+	 * first choice that fails still replans (allocate_memory). */
+	if (i == cache->used || !cache->entries[i].settled || !desc) {
+		drop_if_stale(dev, false);
+		if (i > cache->used)
+			i = cache->used;
+	}
+	if (i < cache->used) {
 		const struct routes *e = &cache->entries[i];
 		const struct route_recipe *r = &cache->recipes[i];
 
-		if (!same_key(&e->key, key))
-			continue;
 		if (desc && same_request(r, desc, min_align)) {
 			*fmt = r->fmt;
 			*layout = r->layout;
@@ -120,7 +128,11 @@ bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
 		out->total = e->count;
 		out->count = e->count < limit ? e->count : limit;
 		out->why[0] = '\0';
-		memcpy(out->r, e->r, out->count * sizeof(e->r[0]));
+		/* One route nearly always: a fixed-size copy, not a call. */
+		if (out->count)
+			out->r[0] = e->r[0];
+		if (out->count > 1)
+			memcpy(&out->r[1], &e->r[1], (out->count - 1) * sizeof(e->r[0]));
 		hit = true;
 	}
 	gralloc_mtx_unlock(&dev->lock);
@@ -174,6 +186,7 @@ static void routes_from_plan(const struct plan *plan, struct routes *out)
 		memcpy(r->node, c->node, sizeof(r->node));
 	}
 	out->total = out->count;
+	out->settled = out->count && plan->count && plan->c[0].verdict != GRALLOC_VERDICT_SKIPPED;
 }
 
 static void routes_store(struct gralloc_device *dev, const struct routes *routes)

@@ -36,6 +36,9 @@ struct routes {
 	enum policy_class cls;
 	uint32_t count; /* routes in r[] */
 	uint32_t total; /* routes in the plan: more than count when a lookup copied fewer */
+	/* r[0] is the plan's first candidate: nothing the policy prefers was
+	 * missing or refused when it was planned. */
+	bool settled;
 	/* When no candidate is usable: why the first one that names a node
 	 * was refused (a permission, a missing node), for the error. */
 	char why[384];
