@@ -45,9 +45,11 @@ bool gbm_modifiers_allow_linear(const uint64_t *modifiers, unsigned count);
  * choice), or no real modifier at all (unknown values are ignored) lets it
  * serve LINEAR; only a list of vendor modifiers without those refuses. */
 bool gbm_modifiers_serve_linear(const uint64_t *modifiers, unsigned count);
+/* Allocates by the device's policy and describes the buffer into *info
+ * (its fds stay the buffer's), so that the caller needs no second look. */
 struct gralloc_buffer *gbm_policy_allocate(struct gbm_policy *p, struct gralloc_device *dev,
 					   uint32_t width, uint32_t height, uint32_t format,
-					   uint64_t usage);
+					   uint64_t usage, struct gralloc_buffer_info *info);
 
 /* wrap.c: Mesa's own device with bo_create routed through gralloc. NULL
  * with errno when Mesa gives no usable device (`required`: use it even if

@@ -262,7 +262,7 @@ void gbm_policy_fini(struct gbm_policy *p)
 
 struct gralloc_buffer *gbm_policy_allocate(struct gbm_policy *p, struct gralloc_device *dev,
 					   uint32_t width, uint32_t height, uint32_t format,
-					   uint64_t usage)
+					   uint64_t usage, struct gralloc_buffer_info *info)
 {
 	struct gralloc_buffer_desc desc = {
 		.struct_size = sizeof(desc),
@@ -272,12 +272,16 @@ struct gralloc_buffer *gbm_policy_allocate(struct gbm_policy *p, struct gralloc_
 		.usage = usage,
 		.name = GBM_GRALLOC_BUFFER_NAME,
 	};
-	struct gralloc_buffer_info info;
 	struct gralloc_buffer *buf = gralloc_buffer_allocate_for(dev, &desc, p->consumers, p->count);
 
-	if (buf && !gralloc_buffer_describe(buf, &info))
-		gralloc_log(INFO, "gralloc-gbm: bo %ux%u %.4s on %s from %s%s%s", width, height,
-			    (const char *)&format, p->node, info.backend, info.heap[0] ? " heap " : "",
-			    info.heap);
+	if (!buf)
+		return NULL;
+	if (gralloc_buffer_describe(buf, info)) {
+		gralloc_buffer_release(buf);
+		return NULL;
+	}
+	gralloc_log(INFO, "gralloc-gbm: bo %ux%u %.4s on %s from %s%s%s", width, height,
+		    (const char *)&format, p->node, info->backend, info->heap[0] ? " heap " : "",
+		    info->heap);
 	return buf;
 }

@@ -84,13 +84,19 @@ static int sa_plane_count(struct gbm_device *gbm, uint32_t format, uint64_t modi
 
 /* Finishes a bo around `buf` (taken over): GEM handles on the caller's
  * fd, which is what gbm_bo_get_handle() promises (weston-simple-dmabuf-egl
- * turns them back into dma-bufs with drmPrimeHandleToFD on that fd). */
-static struct gbm_bo *make_bo(struct sa_device *d, struct gralloc_buffer *buf)
+ * turns them back into dma-bufs with drmPrimeHandleToFD on that fd).
+ * `known`: buf's description when the caller has it, else NULL. */
+static struct gbm_bo *make_bo(struct sa_device *d, struct gralloc_buffer *buf,
+			      const struct gralloc_buffer_info *known)
 {
 	struct sa_bo *b = calloc(1, sizeof(*b));
 	uint32_t got = 0;
-	int ret = b ? gralloc_buffer_describe(buf, &b->info) : -ENOMEM;
+	int ret = b ? 0 : -ENOMEM;
 
+	if (b && known)
+		b->info = *known;
+	else if (b)
+		ret = gralloc_buffer_describe(buf, &b->info);
 	for (; !ret && got < b->info.num_planes; got++)
 		ret = gem_handles_import(&d->handles, d->base.v0.fd,
 					 b->info.fds[b->info.planes[got].fd_index], &b->handles[got]);
@@ -119,6 +125,7 @@ static struct gbm_bo *sa_bo_create(struct gbm_device *gbm, uint32_t width, uint3
 				   const unsigned int count)
 {
 	struct sa_device *d = to_dev(gbm);
+	struct gralloc_buffer_info info;
 	struct gralloc_buffer *buf;
 	uint64_t usage;
 
@@ -134,10 +141,10 @@ static struct gbm_bo *sa_bo_create(struct gbm_device *gbm, uint32_t width, uint3
 	/* gbm_bo_map() may be called on any bo. */
 	usage |= GRALLOC_USAGE_CPU_READ_RARELY | GRALLOC_USAGE_CPU_WRITE_RARELY;
 	buf = gbm_policy_allocate(&d->policy, d->dev, width, height, gbm_canonical_format(format),
-				  usage);
+				  usage, &info);
 	if (!buf)
 		return NULL;
-	return make_bo(d, buf);
+	return make_bo(d, buf, &info);
 }
 
 static struct gbm_bo *import_planes(struct sa_device *d, uint32_t width, uint32_t height,
@@ -185,7 +192,7 @@ static struct gbm_bo *import_planes(struct sa_device *d, uint32_t width, uint32_
 		return NULL;
 	gralloc_log(INFO, "gralloc-gbm: imported %ux%u %.4s on %s (%u fds)", width, height,
 		    (const char *)&desc.format, d->policy.node, num_fds);
-	return make_bo(d, buf);
+	return make_bo(d, buf, NULL);
 }
 
 static struct gbm_bo *sa_bo_import(struct gbm_device *gbm, uint32_t type, void *buffer,

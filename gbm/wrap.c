@@ -71,24 +71,21 @@ static struct gbm_bo *mesa_create(struct wrap_device *w, uint32_t width, uint32_
  * other, and Mesa's GEM handle keeps the memory alive on its own. The
  * import borrows the fds (gbm.h: the caller keeps them), so the buffer's
  * own go in, not duplicates: two system calls fewer per bo. */
-static struct gbm_bo *import_into_mesa(struct wrap_device *w, struct gralloc_buffer *buf,
-				       uint32_t flags)
+static struct gbm_bo *import_into_mesa(struct wrap_device *w,
+				       const struct gralloc_buffer_info *info, uint32_t flags)
 {
 	struct gbm_import_fd_modifier_data data = { 0 };
-	struct gralloc_buffer_info info;
 
-	if (gralloc_buffer_describe(buf, &info))
-		return NULL;
-	data.width = info.width;
-	data.height = info.height;
-	data.format = info.format;
-	data.num_fds = info.num_planes;
-	data.modifier = info.modifier;
-	for (uint32_t i = 0; i < info.num_planes; i++) {
+	data.width = info->width;
+	data.height = info->height;
+	data.format = info->format;
+	data.num_fds = info->num_planes;
+	data.modifier = info->modifier;
+	for (uint32_t i = 0; i < info->num_planes; i++) {
 		/* Mesa takes one fd per plane (the same file may repeat). */
-		data.fds[i] = info.fds[info.planes[i].fd_index];
-		data.strides[i] = (int)info.planes[i].stride;
-		data.offsets[i] = (int)info.planes[i].offset;
+		data.fds[i] = info->fds[info->planes[i].fd_index];
+		data.strides[i] = (int)info->planes[i].stride;
+		data.offsets[i] = (int)info->planes[i].offset;
 	}
 	return w->mesa.bo_import(w->gbm, GBM_BO_IMPORT_FD_MODIFIER, &data, flags);
 }
@@ -99,6 +96,7 @@ static struct gbm_bo *wrap_bo_create(struct gbm_device *gbm, uint32_t width, uin
 {
 	struct wrap_device *w = find(gbm);
 	struct wrap_bo *node;
+	struct gralloc_buffer_info info;
 	struct gralloc_buffer *buf;
 	struct gbm_bo *bo;
 	uint64_t usage;
@@ -121,11 +119,11 @@ static struct gbm_bo *wrap_bo_create(struct gbm_device *gbm, uint32_t width, uin
 	if (usage & GRALLOC_USAGE_PROTECTED_CONTENT)
 		return mesa_create(w, width, height, format, flags, modifiers, count,
 				   "protected buffers stay with the driver");
-	buf = gbm_policy_allocate(&w->policy, w->dev, width, height, fourcc, usage);
+	buf = gbm_policy_allocate(&w->policy, w->dev, width, height, fourcc, usage, &info);
 	if (!buf)
 		return mesa_create(w, width, height, format, flags, modifiers, count,
 				   gralloc_last_error());
-	bo = import_into_mesa(w, buf, flags);
+	bo = import_into_mesa(w, &info, flags);
 	node = bo ? calloc(1, sizeof(*node)) : NULL;
 	if (!node) {
 		int err = errno;

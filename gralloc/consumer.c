@@ -151,9 +151,19 @@ struct merged {
 	struct gralloc_buffer_desc desc; /* usage widened */
 	uint32_t align;
 	struct plan_options opts;
-	char why[448];
-	char names[512];
 };
+
+/* "a, b, c": for messages only, so made only when one is printed. */
+static void consumer_names(struct gralloc_consumer *const *cs, size_t count, char *out,
+			   size_t len)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		size_t used = strlen(out);
+
+		snprintf(out + used, len - used, "%s%s", i ? ", " : "", cs[i]->name);
+	}
+}
 
 static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer *const *cs,
 		 size_t count, struct merged *m)
@@ -193,8 +203,6 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 		if (c->plane_align > m->align)
 			m->align = c->plane_align;
 		m->opts.needs_dma_buf |= c->needs_dma_buf;
-		snprintf(m->names + strlen(m->names), sizeof(m->names) - strlen(m->names), "%s%s",
-			 i ? ", " : "", c->name);
 		if (c->imports_foreign)
 			continue;
 		if (!c->own_device[0]) {
@@ -233,10 +241,9 @@ static int merge(const struct gralloc_buffer_desc *desc, struct gralloc_consumer
 		return -ENOTSUP;
 	}
 	if (owner) {
-		snprintf(m->why, sizeof(m->why), "%.160s needs memory of %.100s (%.160s)",
-			 owner->name, owner->own_device, owner->why);
 		m->opts.own_device = owner->own_device;
-		m->opts.own_device_why = m->why;
+		m->opts.owner_name = owner->name;
+		m->opts.owner_why = owner->why;
 	}
 	return 0;
 }
@@ -256,8 +263,10 @@ gralloc_buffer_allocate_for(struct gralloc_device *dev, const struct gralloc_buf
 	buf = gralloc_buffer_create(dev, &m.desc, m.align, &m.opts);
 	if (!buf && count) {
 		int err = errno;
+		char names[512];
 
-		gralloc_log(ERROR, "no memory for all of %s: %s", m.names, gralloc_last_error());
+		consumer_names(consumers, count, names, sizeof(names));
+		gralloc_log(ERROR, "no memory for all of %s: %s", names, gralloc_last_error());
 		errno = err;
 	}
 	return buf;
@@ -268,11 +277,13 @@ gralloc_explain_for(struct gralloc_device *dev, const struct gralloc_buffer_desc
 		    struct gralloc_consumer *const *consumers, size_t count)
 {
 	struct merged m;
+	char names[512];
 	int ret = merge(desc, consumers, count, &m);
 
 	if (ret) {
 		errno = -ret;
 		return NULL;
 	}
-	return gralloc_explain_ex(dev, &m.desc, m.align, &m.opts, m.names);
+	consumer_names(consumers, count, names, sizeof(names));
+	return gralloc_explain_ex(dev, &m.desc, m.align, &m.opts, names);
 }

@@ -43,7 +43,9 @@ struct plan_options {
 	/* A consumer that can only use memory of this DRM device; its
 	 * drm-dumb memory goes first and everything else is unusable. */
 	const char *own_device;
-	const char *own_device_why;
+	/* Who that consumer is and why, for the plan's reasons: formatted
+	 * only when a plan is made, not on every allocation. */
+	const char *owner_name, *owner_why;
 	/* Some consumer needs a dma-buf (memfd will not do). */
 	bool needs_dma_buf;
 };

@@ -62,6 +62,61 @@ static int library_alloc(struct bench_buf *b, unsigned iters)
 	return 0;
 }
 
+/* The least any allocator with a registry of live buffers does around the
+ * raw pair: a lock to look up a remembered request, a struct for the
+ * buffer, a lock to register it and one to unregister it. No validation,
+ * policy, pool or stale-pointer protection. Its ratio is what the machine
+ * charges for having a library at all (under emulation, more than on
+ * hardware), the floor under "alloc+free vs heap ioctl+close". */
+struct bare_buffer {
+	int fd;
+	uint64_t id;
+	char rest[520]; /* the size of the library's own buffer struct */
+};
+
+static int bare_alloc(struct bench_buf *b, unsigned iters)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct bare_buffer *live[64];
+	static uint64_t next_id;
+
+	for (unsigned i = 0; i < iters; i++) {
+		struct dma_heap_allocation_data d = {
+			.len = b->size,
+			.fd_flags = O_RDWR | O_CLOEXEC,
+		};
+		struct bare_buffer *buf;
+		size_t slot;
+		bool same;
+
+		pthread_mutex_lock(&lock);
+		same = b->desc.width && b->desc.height && b->desc.format && b->desc.usage;
+		pthread_mutex_unlock(&lock);
+		buf = same ? malloc(sizeof(*buf)) : NULL;
+		if (!buf)
+			return -ENOMEM;
+		if (ioctl(b->heap_fd, DMA_HEAP_IOCTL_ALLOC, &d) < 0) {
+			free(buf);
+			return -errno;
+		}
+		buf->fd = (int)d.fd;
+		pthread_mutex_lock(&lock);
+		slot = ((uintptr_t)buf >> 4) & 63;
+		while (live[slot])
+			slot = (slot + 1) & 63;
+		live[slot] = buf;
+		buf->id = next_id++;
+		pthread_mutex_unlock(&lock);
+
+		pthread_mutex_lock(&lock);
+		live[slot] = NULL;
+		pthread_mutex_unlock(&lock);
+		close(buf->fd);
+		free(buf);
+	}
+	return 0;
+}
+
 static int baseline_sync(struct bench_buf *b, unsigned iters)
 {
 	for (unsigned i = 0; i < iters; i++) {
@@ -282,6 +337,8 @@ static int raw_fd_pass(struct bench_buf *b, unsigned iters)
 const struct bench_case bench_cases[] = {
 	{ "alloc_free", "alloc+free vs heap ioctl+close", 1.05, BENCH_SMALL | BENCH_BIG, 0,
 	  false, NULL, NULL, library_alloc, baseline_alloc },
+	{ "bare_wrapper", "bare wrapper vs heap ioctl+close", 0, BENCH_SMALL, 0, false, NULL,
+	  NULL, bare_alloc, baseline_alloc },
 	{ "pool_hit", "pooled alloc+free vs fresh", 0, BENCH_SMALL, 0, false, NULL, NULL,
 	  pooled_alloc, library_alloc },
 	/* "A pool hit at least 100 times faster than a fresh 8 MB buffer." */

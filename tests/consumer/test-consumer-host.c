@@ -153,6 +153,8 @@ TEST(own_device_missing_fails_with_reason)
 	}
 	gralloc_explanation_destroy(e);
 	CHECK(gralloc_buffer_allocate_for(dev, &cpu_desc, &c, 1) == NULL);
+	/* The consumers' names, made only for this message. */
+	CHECK(strstr(gralloc_last_error(), "no memory for all of a GPU that imports nothing"));
 	gralloc_consumer_destroy(c);
 	gralloc_device_destroy(dev);
 }

@@ -6,6 +6,12 @@
  * page, unmap, because Mesa's dumb buffers are lazy and fault on every map.
  * Prints ratios against Mesa measured in this run; asserts no timing.
  *
+ * Also the floor of wrap mode: its system calls alone, with no library code
+ * at all. Memory made on another file description of the card and turned
+ * into a Mesa bo by import must be created, exported as a dma-buf,
+ * imported, and closed on both sides: where that floor is above 1.1x
+ * Mesa's own create + destroy, no wrap design reaches 1.1x.
+ *
  *   bench-gbm MODULE_DIR [DRIVER] [--quick] */
 #include <dirent.h>
 #include <errno.h>
@@ -114,6 +120,39 @@ static double run(struct gbm_device *gbm, uint32_t w, uint32_t h, int iters, boo
 	return (now() - t0) / iters;
 }
 
+/* Wrap mode's kernel work per bo, nothing else (no name, no Mesa): a dumb
+ * buffer on our own description of the card, exported, imported on the
+ * GBM fd as Mesa's import does, both handles and the dma-buf closed. */
+static double run_floor(int fd, int own, uint32_t w, uint32_t h, int iters)
+{
+	double t0 = now();
+
+	for (int i = 0; i < iters; i++) {
+		struct drm_mode_create_dumb c = { .width = w, .height = h, .bpp = 32 };
+		struct drm_prime_handle exp = { .flags = DRM_CLOEXEC | DRM_RDWR };
+		struct drm_prime_handle imp = { 0 };
+		struct drm_gem_close ours = { 0 }, mesas = { 0 };
+
+		if (drmIoctl(own, DRM_IOCTL_MODE_CREATE_DUMB, &c))
+			return -1;
+		exp.handle = ours.handle = c.handle;
+		if (drmIoctl(own, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp)) {
+			drmIoctl(own, DRM_IOCTL_GEM_CLOSE, &ours);
+			return -1;
+		}
+		drmIoctl(own, DRM_IOCTL_GEM_CLOSE, &ours);
+		imp.fd = exp.fd;
+		if (drmIoctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp)) {
+			close(exp.fd);
+			return -1;
+		}
+		mesas.handle = imp.handle;
+		drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &mesas);
+		close(exp.fd);
+	}
+	return (now() - t0) / iters;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { uint32_t w, h; int iters; } sizes[] = {
@@ -123,7 +162,7 @@ int main(int argc, char **argv)
 	bool quick = argc > 1 && !strcmp(argv[argc - 1], "--quick");
 	struct gbm_device *devs[NUM_DEVS];
 	char path[1024];
-	int fd, ret = 0;
+	int fd, own, ret = 0;
 
 	/* A guest test killed at its timeout still shows what it measured. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -137,6 +176,13 @@ int main(int argc, char **argv)
 	if (fd < 0) {
 		printf("no %s card: run in the guest rig\n", driver);
 		return getenv("GRALLOC_VM") ? 1 : 77;
+	}
+	/* The second description wrap mode opens (gralloc reopens the node). */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	own = open(path, O_RDWR | O_CLOEXEC);
+	if (own < 0) {
+		printf("not ok - reopen %s: %s\n", driver, strerror(errno));
+		return 1;
 	}
 	devs[MESA] = create_dev(fd, NULL);
 	devs[WRAP] = create_dev(fd, "wrap");
@@ -158,10 +204,10 @@ int main(int argc, char **argv)
 	for (int use = 0; use < 2; use++) {
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 			int iters = quick ? sizes[s].iters / 10 : sizes[s].iters;
-			double t[NUM_DEVS] = { 0 };
+			double t[NUM_DEVS] = { 0 }, kernel = 0;
 
 			/* Interleaved rounds so that load on the machine hits all alike. */
-			for (int round = 0; round < 4; round++)
+			for (int round = 0; round < 4; round++) {
 				for (int d = 0; d < NUM_DEVS; d++) {
 					double r = run(devs[d], sizes[s].w, sizes[s].h, iters, use);
 
@@ -172,15 +218,31 @@ int main(int argc, char **argv)
 					}
 					t[d] += r / 4;
 				}
+				if (!use) {
+					double r = run_floor(fd, own, sizes[s].w, sizes[s].h, iters);
+
+					if (r < 0) {
+						printf("not ok - floor %ux%u: %s\n", sizes[s].w,
+						       sizes[s].h, strerror(errno));
+						ret = 1;
+					}
+					kernel += r / 4;
+				}
+			}
 			printf("%s %ux%u XRGB8888: mesa %.1f us, wrap %.1f us (%.2fx), "
-			       "standalone %.1f us (%.2fx)\n",
+			       "standalone %.1f us (%.2fx)",
 			       use ? "create+map+write+unmap+destroy" : "create+destroy", sizes[s].w,
 			       sizes[s].h, t[MESA] * 1e6, t[WRAP] * 1e6, t[WRAP] / t[MESA],
 			       t[STANDALONE] * 1e6, t[STANDALONE] / t[MESA]);
+			if (!use)
+				printf(", wrap's system calls alone %.1f us (%.2fx)", kernel * 1e6,
+				       kernel / t[MESA]);
+			printf("\n");
 		}
 	}
 	for (int d = NUM_DEVS - 1; d >= 0; d--)
 		gbm_device_destroy(devs[d]);
+	close(own);
 	close(fd);
 	return ret;
 }

@@ -420,6 +420,8 @@ TEST(consumer_virtio_plane_gets_its_own_memory)
 	CHECK_EQ(gralloc_explanation_get(e, 0, &c), 0);
 	CHECK_STR(c.backend, virtio_memory());
 	CHECK_EQ(c.verdict, GRALLOC_VERDICT_SELECTED);
+	/* Who needs what, formatted when the plan is made (gralloc/plan.c). */
+	CHECK(strstr(c.reason, " needs memory of /dev/dri/card"));
 	CHECK(strstr(c.reason, "cannot import foreign"));
 	gralloc_explanation_destroy(e);
 	b = gralloc_buffer_allocate_for(dev, &consumer_desc, &plane, 1);
