@@ -10,16 +10,7 @@
 
 #include "gralloc/consumer_private.h"
 #include "test.h"
-
-static struct gralloc_device *host_device(void)
-{
-	struct gralloc_device_options o = {
-		.heap_dir = "/nonexistent", .udmabuf_path = "/nonexistent",
-		.display_path = "/nonexistent", .ion_path = "/nonexistent", .no_config = true,
-	};
-
-	return gralloc_device_create(&o);
-}
+#include "memfd-device.h"
 
 static const struct gralloc_buffer_desc cpu_desc = {
 	.width = 100, .height = 50, .format = DRM_FORMAT_XRGB8888, .layer_count = 1, .usage = GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN, .name = "consumers",
@@ -27,7 +18,7 @@ static const struct gralloc_buffer_desc cpu_desc = {
 
 TEST(cpu_and_process_share_memfd)
 {
-	struct gralloc_device *dev = host_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *cs[2] = { gralloc_consumer_create_cpu(),
 					   gralloc_consumer_create_process() };
 	struct gralloc_buffer_info info;
@@ -47,7 +38,7 @@ TEST(cpu_and_process_share_memfd)
 
 TEST(format_outside_a_consumer_is_named)
 {
-	struct gralloc_device *dev = host_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *c = gralloc_consumer_new("plane 7 of a test display");
 
 	CHECK(dev && c);
@@ -65,7 +56,7 @@ TEST(format_outside_a_consumer_is_named)
 
 TEST(alignment_merged_and_import_accepts_it)
 {
-	struct gralloc_device *dev = host_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *c = gralloc_consumer_new("a 256-byte-row engine");
 	struct gralloc_buffer_info info;
 	struct gralloc_buffer *b, *imported;
@@ -94,7 +85,7 @@ TEST(alignment_merged_and_import_accepts_it)
 
 TEST(bad_alignment_refused)
 {
-	struct gralloc_device *dev = host_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *c = gralloc_consumer_new("odd");
 
 	CHECK(dev && c);
@@ -110,7 +101,7 @@ TEST(bad_alignment_refused)
 
 TEST(two_own_devices_cannot_both_be_served)
 {
-	struct gralloc_device *dev = host_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *cs[2] = { gralloc_consumer_new("display A"),
 					   gralloc_consumer_new("GPU B") };
 
@@ -130,7 +121,7 @@ TEST(two_own_devices_cannot_both_be_served)
 
 TEST(own_device_missing_fails_with_reason)
 {
-	struct gralloc_device *dev = host_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *c = gralloc_consumer_new("a GPU that imports nothing");
 	struct gralloc_explanation *e;
 	struct gralloc_candidate cand;
@@ -161,7 +152,7 @@ TEST(own_device_missing_fails_with_reason)
 
 TEST(dma_buf_need_excludes_memfd)
 {
-	struct gralloc_device *dev = host_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *c = gralloc_consumer_new("an importer");
 	struct gralloc_explanation *e;
 	struct gralloc_candidate cand;
@@ -186,7 +177,7 @@ TEST(dma_buf_need_excludes_memfd)
 
 TEST(argument_checks)
 {
-	struct gralloc_device *dev = host_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *cs[GRALLOC_MAX_CONSUMERS + 1] = { 0 };
 
 	CHECK(dev);

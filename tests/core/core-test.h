@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers of the core contract tests (include after test.h): a device that
- * can only allocate from memfd, whatever the machine has, and short
- * allocation and handle helpers. Public API only. */
+ * can only allocate from memfd (memfd-device.h), and short allocation and
+ * handle helpers. Public API only. */
 #ifndef GRALLOC_CORE_TEST_H
 #define GRALLOC_CORE_TEST_H
 
@@ -14,25 +14,9 @@
 
 #include "gralloc/gralloc.h"
 #include "gralloc/handle.h"
+#include "memfd-device.h"
 
 #define CPU_RW (GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN)
-
-/* No heaps, no udmabuf, no display, no config: every CPU request lands in
- * memfd, on the build machine and in the guest alike. */
-static inline struct gralloc_device *core_device(void)
-{
-	struct gralloc_device_options o = {
-		.heap_dir = "/nonexistent", .udmabuf_path = "/nonexistent",
-		.display_path = "/nonexistent", .ion_path = "/nonexistent",
-		.no_config = true,
-	};
-	struct gralloc_device *dev = gralloc_device_create(&o);
-
-	if (!dev)
-		printf("#   gralloc_device_create: %s (%s)\n", strerror(errno),
-		       gralloc_last_error());
-	return dev;
-}
 
 static inline struct gralloc_buffer *core_alloc(struct gralloc_device *dev, uint32_t w,
 						uint32_t h, uint32_t format)

@@ -43,7 +43,7 @@ static bool blob_info_ok(struct gralloc_buffer *buf, uint64_t bytes)
 
 TEST(blob_wider_than_the_pixel_cap)
 {
-	struct gralloc_device *dev = core_device(), *other = core_device();
+	struct gralloc_device *dev = test_memfd_device(), *other = test_memfd_device();
 	const uint64_t bytes = 100000; /* > 32768 */
 	struct gralloc_buffer *buf, *copy;
 	struct core_handle h;
@@ -79,7 +79,7 @@ TEST(blob_wider_than_the_pixel_cap)
 
 TEST(blob_android_width_by_one)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer *buf;
 
 	CHECK(dev);
@@ -103,7 +103,7 @@ TEST(blob_android_width_by_one)
  * the two pages written here. */
 TEST(blob_over_128_mib)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	const uint64_t bytes = UINT64_C(192) << 20;
 	struct gralloc_buffer *buf;
 	uint8_t *p;
@@ -125,7 +125,7 @@ TEST(blob_over_128_mib)
 
 TEST(blob_bad_descriptors)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer_desc d = { .format = GRALLOC_FORMAT_BLOB, .usage = CPU_RW };
 
 	CHECK(dev);

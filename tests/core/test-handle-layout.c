@@ -70,7 +70,7 @@ static bool ycbcr_round_trip(struct gralloc_buffer *src, struct gralloc_buffer *
 
 TEST(consumer_aligned_yuv420_imports_elsewhere)
 {
-	struct gralloc_device *dev = core_device(), *other = core_device();
+	struct gralloc_device *dev = test_memfd_device(), *other = test_memfd_device();
 	struct gralloc_consumer *c = gralloc_consumer_new("a 256-byte-row EGL consumer");
 	const struct gralloc_buffer_desc d = {
 		.width = 1920, .height = 1080, .format = DRM_FORMAT_YUV420, .usage = CPU_RW,
@@ -113,7 +113,7 @@ static void make_v1(struct core_handle *h)
 
 TEST(version_1_handle_imports)
 {
-	struct gralloc_device *dev = core_device(), *other = core_device();
+	struct gralloc_device *dev = test_memfd_device(), *other = test_memfd_device();
 	const uint32_t formats[] = { DRM_FORMAT_NV12, DRM_FORMAT_XRGB8888, DRM_FORMAT_YUV420 };
 
 	CHECK(dev && other);
@@ -147,7 +147,7 @@ TEST(version_1_handle_imports)
  * rows inside the memory: another value was changed on the way. */
 TEST(version_1_plane_size_must_match)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer *buf;
 	struct core_handle h;
 	uint8_t *plane0_size = NULL;
@@ -173,7 +173,7 @@ TEST(version_1_plane_size_must_match)
 
 TEST(version_2_fd_size_must_match_the_memory)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer *buf;
 	struct core_handle h;
 	uint8_t *fd_size;

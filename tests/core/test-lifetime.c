@@ -58,7 +58,7 @@ static bool arm_witness(struct gralloc_buffer *buf, struct witness *w)
 TEST(destroy_runs_before_unmap_and_close)
 {
 	static int key;
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer *buf;
 	struct witness w;
 
@@ -83,7 +83,7 @@ TEST(destroy_runs_before_unmap_and_close)
 TEST(user_data_set_get_replace_remove)
 {
 	static int key_a, key_b;
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer *buf;
 	int destroyed_a = 0, destroyed_b = 0, other = 0;
 
@@ -122,7 +122,7 @@ TEST(user_data_set_get_replace_remove)
 TEST(acquire_outlives_free)
 {
 	static int key;
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer_info info;
 	struct gralloc_buffer *buf;
 	int destroyed = 0;
@@ -155,7 +155,7 @@ TEST(acquire_outlives_free)
 TEST(release_to_zero_frees_without_free)
 {
 	static int key;
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer *buf;
 	int destroyed = 0;
 
@@ -177,7 +177,7 @@ TEST(release_to_zero_frees_without_free)
 TEST(device_destroy_keeps_acquired_buffers)
 {
 	static int key;
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer *plain[3], *held;
 	struct gralloc_buffer_info info;
 	struct core_handle h;
@@ -215,7 +215,7 @@ TEST(device_destroy_keeps_acquired_buffers)
 	/* Its buffer reference keeps the device's backends alive: a new
 	 * device can import its handle. */
 	{
-		struct gralloc_device *dev2 = core_device();
+		struct gralloc_device *dev2 = test_memfd_device();
 		struct gralloc_buffer *copy;
 
 		CHECK(dev2);
@@ -233,7 +233,7 @@ TEST(device_destroy_keeps_acquired_buffers)
 
 TEST(device_destroy_with_nothing_held_and_null)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 
 	CHECK(dev);
 	gralloc_device_destroy(dev);
@@ -242,7 +242,7 @@ TEST(device_destroy_with_nothing_held_and_null)
 
 TEST(double_free_refused)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer *a;
 
 	CHECK(dev);
@@ -263,7 +263,7 @@ TEST(double_free_refused)
  * newer buffer must stay intact. */
 TEST(stale_free_never_frees_a_live_buffer)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer **live = calloc(MANY, sizeof(*live));
 	struct gralloc_buffer *stale;
 	struct gralloc_buffer_info info;
@@ -303,7 +303,7 @@ TEST(stale_free_never_frees_a_live_buffer)
 
 TEST(free_on_the_wrong_device_refused)
 {
-	struct gralloc_device *a = core_device(), *b = core_device();
+	struct gralloc_device *a = test_memfd_device(), *b = test_memfd_device();
 	struct gralloc_buffer *buf;
 	struct gralloc_buffer_info info;
 

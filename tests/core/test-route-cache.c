@@ -44,7 +44,7 @@ static bool same_layout(const struct gralloc_buffer_info *a, const struct grallo
  * a remembered request of the same usage every time, never their own). */
 TEST(same_usage_other_requests_get_their_own_layout)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 
 	CHECK(dev);
 	for (int round = 0; round < 3; round++) {
@@ -96,7 +96,7 @@ TEST(consumer_alignment_is_part_of_the_request)
 	struct gralloc_buffer_desc d = {
 		.width = 100, .height = 10, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW,
 	};
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *c = consumer(256, false), *any = consumer(0, false);
 
 	CHECK(dev && c && any);
@@ -125,7 +125,7 @@ TEST(cached_route_never_serves_a_consumer_it_cannot)
 	struct gralloc_buffer_desc d = {
 		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW,
 	};
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_consumer *c = consumer(0, true), *any = consumer(0, false);
 
 	CHECK(dev && c && any);

@@ -58,7 +58,7 @@ static int try_desc(struct gralloc_device *dev, const struct gralloc_buffer_desc
 
 TEST(buffer_desc_struct_size)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	GROWN(struct gralloc_buffer_desc) g;
 
 	CHECK(dev);
@@ -125,7 +125,7 @@ TEST(device_options_struct_size)
  * struct_size checks come before any fd is looked at. */
 TEST(import_desc_struct_size)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	GROWN(struct gralloc_import_desc) g;
 
 	CHECK(dev);
@@ -167,7 +167,7 @@ static bool all_zero(const void *p, size_t n)
  * must come back zero whatever was there. */
 TEST(output_reserved_words_zeroed)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct gralloc_buffer_info info;
 	struct gralloc_ycbcr ycbcr;
 	struct gralloc_candidate cand;

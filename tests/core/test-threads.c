@@ -119,7 +119,7 @@ TEST(eight_threads_one_device)
 	pthread_t t[THREADS];
 	uint8_t *p;
 
-	s.dev = core_device();
+	s.dev = test_memfd_device();
 	CHECK(s.dev);
 	s.common = core_alloc(s.dev, 64, 64, DRM_FORMAT_XRGB8888);
 	CHECK(s.common);
@@ -168,7 +168,7 @@ static void *hold(void *arg)
 
 TEST(release_on_other_threads_after_device_destroy)
 {
-	struct gralloc_device *dev = core_device();
+	struct gralloc_device *dev = test_memfd_device();
 	struct holder h[THREADS];
 	pthread_t t[THREADS];
 	pthread_barrier_t b;

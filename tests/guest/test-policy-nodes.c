@@ -200,43 +200,53 @@ static void expect_heap(struct heaps *h, uint64_t usage, const char *heap, const
 
 static const char *const all_nodes[] = { "system", "linux,cma", "system-uncached", NULL };
 
-TEST(scanout_without_iommu_gets_cma)
+/* Runs `check` on a device over a heap directory of `nodes` (config_text:
+ * NULL for none) and cleans up; a device that cannot be made fails the
+ * test unless the machine lacks what it needs (then it is skipped). */
+static void on_heaps(const char *const *nodes, const char *config_text,
+		     void (*check)(struct heaps *h))
 {
 	struct heaps h;
 
 	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
-	if (heaps_open(&h, all_nodes, "iommu absent\n"))
-		expect_heap(&h, GRALLOC_USAGE_SCANOUT, "linux,cma", "linux,cma");
+	if (heaps_open(&h, nodes, config_text))
+		check(&h);
 	else if (!test_skipped_flag)
 		test_failed_flag = true;
 	heaps_close(&h);
+}
+
+static void scanout_gets_cma(struct heaps *h)
+{
+	expect_heap(h, GRALLOC_USAGE_SCANOUT, "linux,cma", "linux,cma");
+}
+
+TEST(scanout_without_iommu_gets_cma)
+{
+	on_heaps(all_nodes, "iommu absent\n", scanout_gets_cma);
+}
+
+/* iommu present: texture usage must land in the uncached class, not the
+ * contiguous one, whatever this machine's IOMMU is. */
+static void texture_gets_uncached(struct heaps *h)
+{
+	expect_heap(h, GRALLOC_USAGE_GPU_TEXTURE | GRALLOC_USAGE_GPU_RENDER_TARGET,
+		    "system-uncached", "system-uncached");
 }
 
 TEST(no_cpu_usage_gets_uncached)
 {
-	struct heaps h;
+	on_heaps(all_nodes, "iommu present\n", texture_gets_uncached);
+}
 
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
-	/* iommu present: texture usage must land in the uncached class, not
-	 * the contiguous one, whatever this machine's IOMMU is. */
-	if (heaps_open(&h, all_nodes, "iommu present\n"))
-		expect_heap(&h, GRALLOC_USAGE_GPU_TEXTURE | GRALLOC_USAGE_GPU_RENDER_TARGET,
-			    "system-uncached", "system-uncached");
-	else if (!test_skipped_flag)
-		test_failed_flag = true;
-	heaps_close(&h);
+static void cpu_gets_system(struct heaps *h)
+{
+	expect_heap(h, CPU_RW, "system", "system");
 }
 
 TEST(cpu_often_gets_system)
 {
-	struct heaps h;
-
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
-	if (heaps_open(&h, all_nodes, "iommu absent\n"))
-		expect_heap(&h, CPU_RW, "system", "system");
-	else if (!test_skipped_flag)
-		test_failed_flag = true;
-	heaps_close(&h);
+	on_heaps(all_nodes, "iommu absent\n", cpu_gets_system);
 }
 
 static void check_cma_fallback(struct heaps *h)
@@ -276,16 +286,9 @@ static void check_cma_fallback(struct heaps *h)
 
 TEST(missing_cma_falls_back_to_system)
 {
-	struct heaps h;
-
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
 	/* The device is created while linux,cma exists; the node goes away
 	 * afterwards, as a hot-unplugged or unbound heap would. */
-	if (heaps_open(&h, all_nodes, "iommu absent\n"))
-		check_cma_fallback(&h);
-	else if (!test_skipped_flag)
-		test_failed_flag = true;
-	heaps_close(&h);
+	on_heaps(all_nodes, "iommu absent\n", check_cma_fallback);
 }
 
 static void check_eperm(struct heaps *h);
@@ -312,16 +315,8 @@ TEST(secure_name_on_the_system_heap_serves_nothing)
 	static const char *const configs[] = { "iommu present\n",
 					       "iommu present\nheap secure_video kind=secure\n" };
 
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
-	for (size_t i = 0; i < 2 && !test_failed_flag; i++) {
-		struct heaps h;
-
-		if (heaps_open(&h, nodes, configs[i]))
-			check_not_secure_for_others(&h);
-		else if (!test_skipped_flag)
-			test_failed_flag = true;
-		heaps_close(&h);
-	}
+	for (size_t i = 0; i < 2 && !test_failed_flag && !test_skipped_flag; i++)
+		on_heaps(nodes, configs[i], check_not_secure_for_others);
 }
 
 static void check_eperm(struct heaps *h)
@@ -349,17 +344,10 @@ static void check_eperm(struct heaps *h)
 
 TEST(protected_without_secure_node_is_eperm)
 {
-	struct heaps h;
-
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
 	GUEST_REQUIRE_CHR("/dev/udmabuf");
 	/* Every other heap and udmabuf are usable: nothing but the policy
 	 * stands between the request and non-secure memory. */
-	if (heaps_open(&h, all_nodes, NULL))
-		check_eperm(&h);
-	else if (!test_skipped_flag)
-		test_failed_flag = true;
-	heaps_close(&h);
+	on_heaps(all_nodes, NULL, check_eperm);
 }
 
 static void check_renamed(struct heaps *h)
@@ -388,15 +376,9 @@ static void check_renamed(struct heaps *h)
 TEST(config_renames_heap_node)
 {
 	static const char *const nodes[] = { "renamed", NULL };
-	struct heaps h;
 
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
 	/* No node called "system" exists: only the rename can find it. */
-	if (heaps_open(&h, nodes, "heap system node=renamed\n"))
-		check_renamed(&h);
-	else if (!test_skipped_flag)
-		test_failed_flag = true;
-	heaps_close(&h);
+	on_heaps(nodes, "heap system node=renamed\n", check_renamed);
 }
 
 /* Allocation caches its plan per usage (gralloc/routes.c) while explain
@@ -433,14 +415,8 @@ static void check_new_heap_used(struct heaps *h)
 TEST(heap_appearing_later_is_used_as_explained)
 {
 	static const char *const nodes[] = { "system", NULL };
-	struct heaps h;
 
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
-	if (heaps_open(&h, nodes, "iommu absent\n"))
-		check_new_heap_used(&h);
-	else if (!test_skipped_flag)
-		test_failed_flag = true;
-	heaps_close(&h);
+	on_heaps(nodes, "iommu absent\n", check_new_heap_used);
 }
 
 /* Without explain: a cached route that is not the policy's first choice
@@ -464,14 +440,8 @@ static void check_new_heap_used_without_explain(struct heaps *h)
 TEST(heap_appearing_later_is_used_after_the_recheck)
 {
 	static const char *const nodes[] = { "system", NULL };
-	struct heaps h;
 
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
-	if (heaps_open(&h, nodes, "iommu absent\n"))
-		check_new_heap_used_without_explain(&h);
-	else if (!test_skipped_flag)
-		test_failed_flag = true;
-	heaps_close(&h);
+	on_heaps(nodes, "iommu absent\n", check_new_heap_used_without_explain);
 }
 
 /* dma_heap.c keeps at most 16 heap nodes open per device and says a 17th is
@@ -522,15 +492,9 @@ TEST(seventeenth_heap_node_still_allocates)
 		"h00", "h01", "h02", "h03", "h04", "h05", "h06", "h07", "h08",
 		"h09", "h10", "h11", "h12", "h13", "h14", "h15", "h16", NULL,
 	};
-	struct heaps h;
 
-	GUEST_REQUIRE_CHR(GUEST_SYSTEM_HEAP);
 	/* fallback none: a failure cannot hide behind udmabuf. */
-	if (heaps_open(&h, nodes, "order cached h*\nfallback none\n"))
-		check_many_nodes(&h);
-	else if (!test_skipped_flag)
-		test_failed_flag = true;
-	heaps_close(&h);
+	on_heaps(nodes, "order cached h*\nfallback none\n", check_many_nodes);
 }
 
 int main(void)

@@ -14,40 +14,25 @@
 #include <gralloc/gralloc.h>
 
 #include "test.h"
+#include "memfd-device.h"
 
 #define CPU_RW (GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN)
 
 /* A device with an empty heap directory and no udmabuf node: every CPU-only
  * request can only be served by memfd. */
 struct fixture {
-	char dir[64];
-	char missing[96];
-	char no_display[96];
 	struct gralloc_device *dev;
 };
 
 static bool fixture_init(struct fixture *fx)
 {
-	struct gralloc_device_options o = { 0 };
-
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/gralloc-memfd-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return false;
-	snprintf(fx->missing, sizeof(fx->missing), "%s/no-udmabuf", fx->dir);
-	snprintf(fx->no_display, sizeof(fx->no_display), "%s/no-display", fx->dir);
-	o.heap_dir = fx->dir;
-	o.udmabuf_path = fx->missing;
-	/* Never the host's own display, should it have one. */
-	o.display_path = fx->no_display;
-	o.no_config = true;
-	fx->dev = gralloc_device_create(&o);
+	fx->dev = test_memfd_device();
 	return fx->dev != NULL;
 }
 
 static void fixture_fini(struct fixture *fx)
 {
 	gralloc_device_destroy(fx->dev);
-	rmdir(fx->dir);
 }
 
 static struct gralloc_buffer *alloc(struct fixture *fx, uint32_t w, uint32_t h,

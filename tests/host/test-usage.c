@@ -10,6 +10,7 @@
 #include <gralloc/gralloc.h>
 
 #include "test.h"
+#include "memfd-device.h"
 
 static const struct {
 	const char *name;
@@ -185,34 +186,18 @@ TEST(to_string_is_snprintf_like)
 /* A device whose heap directory and udmabuf node do not exist: anything
  * that gets past validation could only land in memfd. */
 struct fixture {
-	char dir[64];
-	char missing[96];
-	char no_display[96];
 	struct gralloc_device *dev;
 };
 
 static bool fixture_init(struct fixture *fx)
 {
-	struct gralloc_device_options o = { 0 };
-
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/gralloc-usage-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return false;
-	snprintf(fx->missing, sizeof(fx->missing), "%s/no-udmabuf", fx->dir);
-	snprintf(fx->no_display, sizeof(fx->no_display), "%s/no-display", fx->dir);
-	o.heap_dir = fx->dir;
-	o.udmabuf_path = fx->missing;
-	/* Never the host's own display, should it have one. */
-	o.display_path = fx->no_display;
-	o.no_config = true;
-	fx->dev = gralloc_device_create(&o);
+	fx->dev = test_memfd_device();
 	return fx->dev != NULL;
 }
 
 static void fixture_fini(struct fixture *fx)
 {
 	gralloc_device_destroy(fx->dev);
-	rmdir(fx->dir);
 }
 
 static bool refused(struct gralloc_device *dev, const struct gralloc_buffer_desc *d,
