@@ -583,26 +583,50 @@ TEST(kms_errors_surface)
 	gralloc_device_destroy(dev);
 }
 
-TEST(kms_plane_consumer_knows_size_limits)
+/* A device whose display is the card `driver` drives, that card open for
+ * KMS, and its first primary plane as a consumer. */
+struct plane_rig {
+	struct gralloc_device *dev;
+	struct gralloc_kms *kms;
+	struct gralloc_consumer *plane;
+};
+
+/* False when the card is missing (the test is skipped) or a part could
+ * not be made (failed); plane_rig_fini() then cleans up either way. */
+static bool plane_rig_init(struct plane_rig *r, const char *driver)
+{
+	char path[64];
+
+	memset(r, 0, sizeof(*r));
+	if (guest_drm_path(driver, path, sizeof(path))) {
+		guest_missing("no %s card", driver);
+		return false;
+	}
+	r->dev = device_with(NULL, NULL, path);
+	r->kms = gralloc_kms_open(path);
+	if (r->dev && r->kms)
+		r->plane = gralloc_consumer_create_kms_plane(
+			r->kms, first_primary_plane(gralloc_kms_get_fd(r->kms)), r->dev);
+	if (!r->plane)
+		FAIL_MSG("%s: device, KMS or plane consumer: %s", driver, gralloc_last_error());
+	return r->plane != NULL;
+}
+
+static void plane_rig_fini(struct plane_rig *r)
+{
+	gralloc_consumer_destroy(r->plane);
+	gralloc_kms_destroy(r->kms);
+	gralloc_device_destroy(r->dev);
+}
+
+static void check_size_limits(struct plane_rig *r)
 {
 	static const uint32_t bad[][2] = { { 1, 1 }, { 9, 64 }, { 64, 9 }, { 8193, 16 },
 					  { 16, 8193 } };
 	static const uint32_t good[][2] = { { 10, 10 }, { 8192, 16 }, { 16, 8192 } };
-	struct gralloc_consumer *plane;
-	struct gralloc_device *dev;
-	struct gralloc_kms *kms;
-	char path[64];
+	struct gralloc_device *dev = r->dev;
+	struct gralloc_consumer *plane = r->plane;
 
-	if (guest_drm_path("vkms", path, sizeof(path))) {
-		guest_missing("no vkms card");
-		return;
-	}
-	dev = device_with(NULL, NULL, path);
-	kms = gralloc_kms_open(path);
-	CHECK(dev && kms);
-	plane = gralloc_consumer_create_kms_plane(kms, first_primary_plane(gralloc_kms_get_fd(kms)),
-						  dev);
-	CHECK(plane);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct gralloc_buffer_desc d = {
 			.width = bad[i][0], .height = bad[i][1], .format = DRM_FORMAT_XRGB8888,
@@ -631,46 +655,45 @@ TEST(kms_plane_consumer_knows_size_limits)
 			continue;
 		}
 		/* The kernel agrees: AddFB2 takes it. */
-		if (gralloc_kms_add_framebuffer(kms, buf, &fb))
+		if (gralloc_kms_add_framebuffer(r->kms, buf, &fb))
 			FAIL_MSG("%ux%u: AddFB2: %s", good[i][0], good[i][1], gralloc_last_error());
 		gralloc_buffer_free(dev, buf);
 	}
-	gralloc_consumer_destroy(plane);
-	gralloc_kms_destroy(kms);
-	gralloc_device_destroy(dev);
+}
+
+TEST(kms_plane_consumer_knows_size_limits)
+{
+	struct plane_rig r;
+
+	if (plane_rig_init(&r, "vkms"))
+		check_size_limits(&r);
+	plane_rig_fini(&r);
 }
 
 /* The probe that decides "this display cannot import" uses many pages:
  * one page is contiguous by nature and proves nothing. */
-TEST(foreign_import_probe_is_multi_page)
+static void check_probe_pages(struct plane_rig *r)
 {
 	struct gralloc_buffer_desc d = {
 		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .layer_count = 1,
 	};
 	struct gralloc_explanation *e;
-	struct gralloc_consumer *plane;
-	struct gralloc_device *dev;
-	struct gralloc_kms *kms;
-	char path[64];
 
-	if (guest_drm_path("virtio_gpu", path, sizeof(path))) {
-		guest_missing("no virtio-gpu card");
-		return;
-	}
-	dev = device_with(NULL, NULL, path);
-	kms = gralloc_kms_open(path);
-	CHECK(dev && kms);
-	plane = gralloc_consumer_create_kms_plane(kms, first_primary_plane(gralloc_kms_get_fd(kms)),
-						  dev);
-	CHECK(plane);
-	CHECK(!gralloc_consumer_imports_foreign(plane));
-	e = gralloc_explain_for(dev, &d, &plane, 1);
+	CHECK(!gralloc_consumer_imports_foreign(r->plane));
+	e = gralloc_explain_for(r->dev, &d, &r->plane, 1);
 	CHECK(e);
-	CHECK(any_reason_has(e, "PRIME import of 64 pages"));
+	if (!any_reason_has(e, "PRIME import of 64 pages"))
+		FAIL_MSG("no reason of the plan names a PRIME import of 64 pages");
 	gralloc_explanation_destroy(e);
-	gralloc_consumer_destroy(plane);
-	gralloc_kms_destroy(kms);
-	gralloc_device_destroy(dev);
+}
+
+TEST(foreign_import_probe_is_multi_page)
+{
+	struct plane_rig r;
+
+	if (plane_rig_init(&r, "virtio_gpu"))
+		check_probe_pages(&r);
+	plane_rig_fini(&r);
 }
 
 /* `gralloc info` as uid 65534: a root-only heap is "no access", not
