@@ -145,6 +145,9 @@ static int take_pooled(struct gralloc_buffer *buf, const struct route *r)
 	return 0;
 }
 
+/* Both heap names are NUL-terminated arrays of one size: try_routes copies
+ * the whole array, a few moves, where the string loop took dozens of
+ * instructions. */
 _Static_assert(sizeof(((struct gralloc_buffer *)0)->heap) == sizeof(((struct route *)0)->heap),
 	       "try_routes copies a route's heap name as a whole array");
 
@@ -165,7 +168,7 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 			buf->num_fds = 1;
 			buf->writable = true;
 			buf->pool_ok = true;
-			gralloc_copy_name(buf->heap, sizeof(buf->heap), r->heap);
+			memcpy(buf->heap, r->heap, sizeof(buf->heap));
 			return 0;
 		}
 		struct gralloc_alloc_request req = {
@@ -193,8 +196,6 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 		buf->num_fds = 1;
 		buf->writable = true;
 		buf->pool_ok = poolable(r->backend, &buf->desc);
-		/* Both NUL-terminated arrays of one size: a fixed copy is a few
-		 * moves, the string loop was dozens of instructions. */
 		memcpy(buf->heap, r->heap, sizeof(buf->heap));
 		gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
 			    buf->format->name, buf->desc.width, buf->desc.height,

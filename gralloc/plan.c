@@ -325,7 +325,8 @@ static void plan_own_device(struct gralloc_device *dev, const struct gralloc_buf
 		}
 	}
 	if (chosen) {
-		snprintf(plan->exclusive, sizeof(plan->exclusive), "%.160s needs memory of %.100s (%.160s)",
+		snprintf(plan->exclusive, sizeof(plan->exclusive),
+			 "%.160s needs memory of %.100s (%.160s)",
 			 opts->owner_name ? opts->owner_name : "a consumer", opts->own_device,
 			 opts->owner_why ? opts->owner_why : "");
 		claim(chosen, desc, plan, opts->own_device);

@@ -270,7 +270,8 @@ static inline int gralloc_desc_in(struct gralloc_buffer_desc *dst,
 /* Inline, with the two below: lock and unlock are a sync ioctl each, and
  * under emulation (TCG) every call and return is an indirect jump that
  * costs more than the instructions around it. ioctl() retried on EINTR and
- * EAGAIN; 0 or more on success, -errno on failure. */
+ * EAGAIN (signals and the heap's own retry hint must not turn into failed
+ * allocations); 0 or more on success, -errno on failure. */
 static inline int gralloc_ioctl(int fd, unsigned long request, void *arg)
 {
 	int ret;

@@ -84,6 +84,16 @@ static bool same_key(const struct route_key *a, const struct route_key *b)
 	       (!a->own_device[0] || !strcmp(a->own_device, b->own_device));
 }
 
+/* The index of the entry for key, or cache->used when there is none. */
+static uint32_t find_entry(const struct route_cache *cache, const struct route_key *key)
+{
+	uint32_t i;
+
+	for (i = 0; i < cache->used && !same_key(&cache->entries[i].key, key); i++)
+		;
+	return i;
+}
+
 static bool same_request(const struct route_recipe *r, const struct gralloc_buffer_desc *d,
 			 uint32_t min_align)
 {
@@ -104,16 +114,13 @@ bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
 	if (recipe)
 		*recipe = false;
 	gralloc_mtx_lock(&dev->lock);
-	for (i = 0; i < cache->used && !same_key(&cache->entries[i].key, key); i++)
-		;
+	i = find_entry(cache, key);
 	/* A settled entry has the policy's first choice: no heap that appears
 	 * can come before it, so its allocations need not read the clock. A
-	 * first choice that fails still replans (allocate_memory). */
-	if (i == cache->used || !cache->entries[i].settled || !desc) {
+	 * first choice that fails still replans (allocate_memory). A stale
+	 * directory empties the cache, which makes this a miss. */
+	if (i == cache->used || !cache->entries[i].settled || !desc)
 		drop_if_stale(dev, false);
-		if (i > cache->used)
-			i = cache->used;
-	}
 	if (i < cache->used) {
 		const struct routes *e = &cache->entries[i];
 		const struct route_recipe *r = &cache->recipes[i];
@@ -144,13 +151,13 @@ void routes_remember(struct gralloc_device *dev, const struct route_key *key,
 		     const struct gralloc_format_info *fmt, const struct gralloc_layout *layout)
 {
 	struct route_cache *cache = dev->routes;
+	uint32_t i;
 
 	gralloc_mtx_lock(&dev->lock);
-	for (uint32_t i = 0; i < cache->used; i++) {
+	i = find_entry(cache, key);
+	if (i < cache->used) {
 		struct route_recipe *r = &cache->recipes[i];
 
-		if (!same_key(&cache->entries[i].key, key))
-			continue;
 		r->width = desc->width;
 		r->height = desc->height;
 		r->format = desc->format;
@@ -161,7 +168,6 @@ void routes_remember(struct gralloc_device *dev, const struct route_key *key,
 		r->fmt = fmt;
 		r->layout = *layout;
 		r->valid = true;
-		break;
 	}
 	gralloc_mtx_unlock(&dev->lock);
 }
@@ -195,9 +201,7 @@ static void routes_store(struct gralloc_device *dev, const struct routes *routes
 	uint32_t slot;
 
 	gralloc_mtx_lock(&dev->lock);
-	for (slot = 0; slot < cache->used; slot++)
-		if (same_key(&cache->entries[slot].key, &routes->key))
-			break;
+	slot = find_entry(cache, &routes->key);
 	if (slot == cache->used) {
 		/* Round-robin eviction: real programs use a handful of usages. */
 		if (cache->used < ROUTE_CACHE_SIZE)

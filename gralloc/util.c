@@ -10,8 +10,6 @@
 
 #include "gralloc/private.h"
 
-/* Signals and the heap's own retry hint must not turn into failed
- * allocations: the kernel asks us to repeat the call. */
 void gralloc_copy_name(char *dst, size_t len, const char *src)
 {
 	size_t n = 0;
