@@ -96,18 +96,17 @@ static int find_open(struct dma_heap_backend *b, const char *node)
 }
 
 /* Heap fds are opened once: an open per allocation would cost a path walk
- * and a file description for nothing. Returns an fd or -errno; *owned says
- * whether the caller must close it (the cache was full). */
-static int heap_fd(struct dma_heap_backend *b, const char *node, bool *owned)
+ * and a file description for nothing. Called when find_open() missed, out
+ * of line (its path buffer would cost every allocation a stack guard).
+ * Returns an fd or -errno; *owned says whether the caller must close it
+ * (the cache was full). */
+static __attribute__((noinline)) int open_heap(struct dma_heap_backend *b, const char *node,
+					       bool *owned)
 {
 	char path[512];
 	size_t n;
 	int fd;
 
-	*owned = false;
-	fd = find_open(b, node);
-	if (fd >= 0)
-		return fd;
 	gralloc_mtx_lock(&b->lock);
 	fd = find_open(b, node); /* another thread may have opened it */
 	if (fd >= 0)
@@ -142,9 +141,12 @@ static int dma_heap_allocate(struct gralloc_backend *base,
 		.len = req->size,
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
-	bool owned;
-	int heap = heap_fd(to_dma_heap(base), req->heap_node, &owned);
+	bool owned = false;
+	int heap = find_open(to_dma_heap(base), req->heap_node);
 	int ret;
+
+	if (heap < 0)
+		heap = open_heap(to_dma_heap(base), req->heap_node, &owned);
 
 	if (heap < 0)
 		return heap;

@@ -97,22 +97,29 @@ int gralloc_buffer_register(struct gralloc_device *dev, struct gralloc_buffer *b
 	return 0;
 }
 
-/* Memory the pool may keep: plain bytes (the backend says so), never
- * protected content. */
-static bool poolable(const struct gralloc_backend *b, const struct gralloc_buffer_desc *desc)
+/* Plain bytes (the backend says so) that are not protected content: the
+ * pool may keep them, and the request may become the hot one. */
+static bool plain_memory(const struct gralloc_backend *b, const struct gralloc_buffer_desc *desc)
 {
 	return b->impl->recyclable && !(desc->usage & GRALLOC_USAGE_PROTECTED_CONTENT);
 }
 
-/* Recycled memory for route r, if the pool has some; its contents are
+/* Memory the pool may keep: plain, and the device has a pool. */
+static bool poolable(const struct gralloc_backend *b, const struct gralloc_buffer_desc *desc)
+{
+	return b->dev->pool_on && plain_memory(b, desc);
+}
+
+/* Recycled memory of this backend and heap, if the pool has some; its contents are
  * whatever this process left there, unless the caller asked for zeros. */
-static int take_pooled(struct gralloc_buffer *buf, const struct route *r)
+static int take_pooled(struct gralloc_buffer *buf, const struct gralloc_backend *backend,
+		       const char *heap)
 {
 	struct pool_memory mem;
 	bool want_write = buf->desc.usage & GRALLOC_USAGE_CPU_WRITE;
 
-	if (!poolable(r->backend, &buf->desc) ||
-	    !pool_take(buf->dev->pool, r->backend, r->heap, buf->layout.size, &mem))
+	if (!poolable(backend, &buf->desc) ||
+	    !pool_take(buf->dev->pool, backend, heap, buf->layout.size, &mem))
 		return -ENOENT;
 	if (mem.map && want_write && !mem.map_writable) {
 		munmap(mem.map, (size_t)buf->layout.size);
@@ -155,14 +162,15 @@ _Static_assert(sizeof(((struct gralloc_buffer *)0)->heap) == sizeof(((struct rou
  * in place (drm-dumb adopts the driver's pitch); after a failure it is laid
  * out afresh for the next candidate, which is rarer than a copy per call. */
 static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, uint32_t start,
-		      uint32_t min_align)
+		      uint32_t min_align, uint32_t *used)
 {
 	int ret = routes->cls == CLASS_PROTECTED ? -EPERM : -ENODEV;
 
 	for (uint32_t i = start; i < routes->count; i++) {
 		const struct route *r = &routes->r[i];
 
-		if (!take_pooled(buf, r)) {
+		*used = i;
+		if (!take_pooled(buf, r->backend, r->heap)) {
 			buf->backend = r->backend;
 			buf->layout.fd_size[0] = buf->layout.size;
 			buf->num_fds = 1;
@@ -228,20 +236,32 @@ static int prepare(struct gralloc_device *dev, struct gralloc_buffer *buf, uint3
 	return ret;
 }
 
+/* What allocation tells the caller about making its request the hot one
+ * (routes.h): its first route served it, and that route is the policy's
+ * first choice for memory anyone may recycle. */
+struct hot_ticket {
+	bool ok;
+	uint32_t gen;
+	char node[POLICY_NAME_MAX];
+};
+
 /* Cached routes first; when they all fail the world may have changed (a
  * heap node appeared or went, a display was unplugged), so plan once more
  * before giving up. Requests with consumers are cached by what their
  * consumers ask of the plan (route_key), like plain ones by usage; the
  * same request as last time also skips validation and layout (the entry's
- * recipe), which is most of the library's own cost. */
+ * recipe), which is most of the library's own cost. ticket: NULL, or
+ * filled in when the request may become the hot one. */
 static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *buf,
-			   uint32_t min_align, const struct plan_options *opts)
+			   uint32_t min_align, const struct plan_options *opts,
+			   struct hot_ticket *ticket)
 {
 	struct route_key key;
 	struct routes routes;
 	bool cacheable = !route_key_init(&key, buf->desc.usage, opts), recipe = false;
 	bool hit = cacheable && routes_lookup(dev, &key, &buf->desc, min_align, &buf->format,
 					      &buf->layout, &recipe, 1, &routes);
+	uint32_t used = 0;
 	int ret;
 
 	if (!recipe) {
@@ -258,24 +278,32 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 		if (cacheable)
 			routes_remember(dev, &key, &buf->desc, min_align, buf->format, &buf->layout);
 	}
-	ret = try_routes(&routes, buf, 0, min_align);
+	ret = try_routes(&routes, buf, 0, min_align, &used);
+	if (!ret && ticket && hit && routes.settled && !used && plain_memory(buf->backend, &buf->desc)) {
+		ticket->ok = true;
+		ticket->gen = routes.gen;
+		memcpy(ticket->node, routes.r[0].node, sizeof(ticket->node));
+	}
 	/* The first cached route failed: the others, then a fresh plan. */
 	if (ret && hit && routes.total > routes.count &&
 	    routes_lookup(dev, &key, NULL, 0, NULL, NULL, NULL, ROUTE_MAX, &routes))
-		ret = try_routes(&routes, buf, 1, min_align);
+		ret = try_routes(&routes, buf, 1, min_align, &used);
 	if (ret && hit) {
 		ret = routes_build(dev, &buf->desc, opts, &key, &routes);
 		if (!ret)
-			ret = try_routes(&routes, buf, 0, min_align);
+			ret = try_routes(&routes, buf, 0, min_align, &used);
 	}
 	return ret;
 }
 
 /* Builds the buffer whose desc the caller wrote into buf (a struct from
- * gralloc_buffer_struct_take(), freed here on failure). */
+ * gralloc_buffer_struct_take(), freed here on failure). given: the public
+ * caller's own descriptor, which may become the hot request; else NULL. */
 static struct gralloc_buffer *build(struct gralloc_device *dev, struct gralloc_buffer *buf,
-				    uint32_t min_align, const struct plan_options *opts)
+				    uint32_t min_align, const struct plan_options *opts,
+				    const struct gralloc_buffer_desc *given)
 {
+	struct hot_ticket ticket;
 	int ret;
 
 	gralloc_buffer_clear_state(buf);
@@ -287,11 +315,15 @@ static struct gralloc_buffer *build(struct gralloc_device *dev, struct gralloc_b
 	gralloc_copy_name(buf->name, sizeof(buf->name), buf->desc.name);
 	buf->desc.name = buf->name;
 
-	ret = allocate_memory(dev, buf, min_align, opts);
+	ticket.ok = false;
+	ret = allocate_memory(dev, buf, min_align, opts, given ? &ticket : NULL);
 	if (ret)
 		goto fail;
 	if (buf->name[0])
 		gralloc_buffer_name(buf);
+	/* Before registration: from then on another thread may release it. */
+	if (ticket.ok)
+		hot_store(dev, given, buf, ticket.node, ticket.gen);
 	ret = gralloc_buffer_register(dev, buf);
 	if (ret) {
 		if (buf->map[0])
@@ -305,6 +337,43 @@ fail:
 	free(buf);
 	errno = -ret;
 	return NULL;
+}
+
+/* The hot request's memory, buf holding its template (routes.h): the pool,
+ * else its backend. Nothing is left to undo on failure. */
+static int allocate_hot(struct gralloc_device *dev, struct gralloc_buffer *buf, const char *node)
+{
+	int ret;
+
+	buf->dev = dev;
+	/* The template's pool_ok says whether this memory is poolable. */
+	if (!buf->pool_ok || take_pooled(buf, buf->backend, buf->heap)) {
+		struct gralloc_alloc_request req = {
+			.desc = &buf->desc,
+			.heap_name = buf->heap[0] ? buf->heap : NULL,
+			.heap_node = node[0] ? node : buf->heap[0] ? buf->heap : NULL,
+			.size = buf->layout.size,
+			.layout = &buf->layout,
+		};
+		int fd = -1;
+
+		ret = buf->backend->impl->allocate(buf->backend, &req, &fd);
+		if (ret)
+			return ret;
+		buf->fds[0] = fd;
+	}
+	gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (as the last time)", buf->format->name,
+		    buf->desc.width, buf->desc.height, (unsigned long long)buf->layout.size,
+		    buf->backend->impl->name, buf->heap[0] ? " heap " : "", buf->heap);
+	ret = gralloc_buffer_register(dev, buf);
+	if (ret) {
+		if (buf->map[0])
+			munmap(buf->map[0], (size_t)buf->layout.fd_size[0]);
+		close(buf->fds[0]);
+		buf->map[0] = NULL;
+		buf->fds[0] = -1;
+	}
+	return ret;
 }
 
 static bool device_given(const struct gralloc_device *dev)
@@ -330,15 +399,21 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 		return NULL;
 	}
 	buf->desc = *desc;
-	return build(dev, buf, min_align, opts);
+	return build(dev, buf, min_align, opts, NULL);
 }
 
 GRALLOC_EXPORT struct gralloc_buffer *
 gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
 	struct gralloc_buffer *buf = gralloc_buffer_struct_take();
-	int ret = buf ? gralloc_desc_in(&buf->desc, desc) : -ENOMEM;
+	char node[POLICY_NAME_MAX];
+	int ret;
 
+	/* A failed hot route takes the whole path, which tries the others
+	 * and plans again. */
+	if (buf && dev && desc && hot_take(dev, desc, buf, node) && !allocate_hot(dev, buf, node))
+		return buf;
+	ret = buf ? gralloc_desc_in(&buf->desc, desc) : -ENOMEM;
 	if (!ret && !device_given(dev))
 		ret = -EINVAL;
 	if (ret) {
@@ -347,7 +422,7 @@ gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_
 		return NULL;
 	}
 	/* The caller's descriptor went straight into the buffer: one copy. */
-	return build(dev, buf, 0, NULL);
+	return build(dev, buf, 0, NULL, desc);
 }
 
 GRALLOC_EXPORT int gralloc_buffer_set_user_data(struct gralloc_buffer *buf, const void *key,

@@ -93,6 +93,7 @@ gralloc_device_create(const struct gralloc_device_options *options)
 		errno = ENOMEM;
 		return NULL;
 	}
+	dev->pool_on = pool_enabled(dev->pool);
 	gralloc_copy_name(dev->heap_dir, sizeof(dev->heap_dir),
 			  pick(o->heap_dir, o->no_config ? "" : "GRALLOC_HEAP_DIR", "/dev/dma_heap"));
 	gralloc_copy_name(dev->udmabuf_path, sizeof(dev->udmabuf_path),
@@ -117,15 +118,8 @@ gralloc_device_create(const struct gralloc_device_options *options)
 	return dev;
 }
 
-void gralloc_device_ref(struct gralloc_device *dev)
+void gralloc_device_free(struct gralloc_device *dev)
 {
-	dev->refs++;
-}
-
-void gralloc_device_unref(struct gralloc_device *dev)
-{
-	if (--dev->refs)
-		return;
 	for (size_t i = 0; i < gralloc_backend_impl_count; i++)
 		if (dev->backends[i])
 			dev->backends[i]->impl->destroy(dev->backends[i]);

@@ -23,15 +23,9 @@ struct live_set {
 
 static size_t hash(const struct gralloc_buffer *buf)
 {
-	uint64_t h = (uint64_t)(uintptr_t)buf;
-
-	/* Allocations share their low bits; mix them away (splitmix64). */
-	h ^= h >> 30;
-	h *= UINT64_C(0xbf58476d1ce4e5b9);
-	h ^= h >> 27;
-	h *= UINT64_C(0x94d049bb133111eb);
-	h ^= h >> 31;
-	return (size_t)h;
+	/* Allocations share their low bits: a multiply (Fibonacci hashing)
+	 * carries them into the middle bits, which the mask then takes. */
+	return (size_t)(((uint64_t)(uintptr_t)buf * UINT64_C(0x9e3779b97f4a7c15)) >> 29);
 }
 
 struct live_set *live_set_create(void)

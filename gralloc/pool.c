@@ -61,6 +61,11 @@ struct buffer_pool *pool_create(uint64_t max_bytes, uint32_t max_buffers)
 	return p;
 }
 
+bool pool_enabled(const struct buffer_pool *p)
+{
+	return p->max_count;
+}
+
 /* Drops the oldest entries until `bytes` and `count` fit. Caller holds the
  * lock; entries are freed after it is released. */
 static struct pool_entry *cut_locked(struct buffer_pool *p, uint64_t bytes, size_t count)

@@ -19,6 +19,8 @@ struct pool_memory {
  * buffers turns the pool off. */
 struct buffer_pool *pool_create(uint64_t max_bytes, uint32_t max_buffers);
 void pool_destroy(struct buffer_pool *p);
+/* False when created off: it will never keep anything. */
+bool pool_enabled(const struct buffer_pool *p);
 /* Takes memory of exactly this route and size; false on a miss. */
 bool pool_take(struct buffer_pool *p, const struct gralloc_backend *backend, const char *heap,
 	       uint64_t size, struct pool_memory *out);

@@ -116,6 +116,9 @@ struct gralloc_device {
 	_Atomic uint32_t refs;
 	_Atomic bool destroyed;              /* gralloc_device_destroy() ran */
 	struct buffer_pool *pool;
+	/* pool_enabled(pool), read without a call: a device made with the
+	 * pool off allocates and frees without reaching it. */
+	bool pool_on;
 };
 
 #define GRALLOC_MAX_LOCK_DEPTH 8
@@ -135,8 +138,11 @@ struct gralloc_buffer {
 	 * destroy), one for each acquire(). */
 	_Atomic uint32_t refs;
 	bool in_live;                    /* in dev->live; changed under dev->lock */
+	gralloc_mtx lock; /* guards the mappings, lock state and user data */
+
+	/* From desc to heap: what a request is served with, which the hot
+	 * request (routes.h) gives a new buffer in one copy. */
 	struct gralloc_buffer_desc desc; /* desc.name points at name[] */
-	char name[GRALLOC_NAME_MAX];
 	const struct gralloc_format_info *format;
 	struct gralloc_layout layout;
 	uint32_t num_fds;
@@ -147,7 +153,8 @@ struct gralloc_buffer {
 	bool pool_ok;
 	struct gralloc_backend *backend;
 	char heap[GRALLOC_NAME_MAX];
-	gralloc_mtx lock; /* guards the mappings, lock state and user data */
+
+	char name[GRALLOC_NAME_MAX];
 
 	/* From here on a new buffer starts zeroed (gralloc_buffer_clear_state);
 	 * everything above is written by whoever builds it. */
@@ -182,9 +189,18 @@ void gralloc_buffer_name(struct gralloc_buffer *buf);
 void gralloc_buffer_escape(struct gralloc_buffer *buf);
 /* Drops the allocation reference if dev still holds it; false otherwise. */
 bool gralloc_buffer_drop_alloc_ref(struct gralloc_device *dev, struct gralloc_buffer *buf);
-/* device.c */
-void gralloc_device_ref(struct gralloc_device *dev);
-void gralloc_device_unref(struct gralloc_device *dev);
+/* device.c: frees a device whose last reference is gone. */
+void gralloc_device_free(struct gralloc_device *dev);
+/* Inline: every allocation and release takes and drops one. */
+static inline void gralloc_device_ref(struct gralloc_device *dev)
+{
+	dev->refs++;
+}
+static inline void gralloc_device_unref(struct gralloc_device *dev)
+{
+	if (!--dev->refs)
+		gralloc_device_free(dev);
+}
 
 /* live.c: the set of live buffers of a device, O(1) by address. A freed
  * pointer is looked up without being dereferenced. */

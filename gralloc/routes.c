@@ -50,6 +50,8 @@ static void drop_if_stale(struct gralloc_device *dev, bool always)
 	    same_time(&st.st_ctim, &cache->dir_ctime) && st.st_size == cache->dir_size)
 		return;
 	cache->used = 0;
+	cache->gen++;
+	cache->hot.valid = false;
 	cache->dir_mtime = st.st_mtim;
 	cache->dir_ctime = st.st_ctim;
 	cache->dir_size = st.st_size;
@@ -132,6 +134,8 @@ bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
 		}
 		/* The routes in use, not the whole table. */
 		out->cls = e->cls;
+		out->settled = e->settled;
+		out->gen = cache->gen;
 		out->total = e->count;
 		out->count = e->count < limit ? e->count : limit;
 		out->why[0] = '\0';
@@ -211,6 +215,8 @@ static void routes_store(struct gralloc_device *dev, const struct routes *routes
 	}
 	cache->entries[slot] = *routes;
 	cache->recipes[slot].valid = false;
+	cache->gen++;
+	cache->hot.valid = false;
 	gralloc_mtx_unlock(&dev->lock);
 }
 

@@ -39,6 +39,7 @@ struct routes {
 	/* r[0] is the plan's first candidate: nothing the policy prefers was
 	 * missing or refused when it was planned. */
 	bool settled;
+	uint32_t gen; /* lookup: the cache's generation (struct route_cache) */
 	/* When no candidate is usable: why the first one that names a node
 	 * was refused (a permission, a missing node), for the error. */
 	char why[384];
@@ -56,6 +57,24 @@ struct route_recipe {
 	struct gralloc_layout layout;
 };
 
+/* The last plain request (gralloc_buffer_allocate(): no name, no
+ * consumers) that a settled entry's first route served, kept as the buffer
+ * it built up to its memory. The same request again copies it and asks the
+ * backend for memory: no key, lookup, recipe or route copies, which were
+ * half of an allocation's own instructions. Only recyclable backends (their
+ * layout is the engine's, not a driver's per allocation) and never
+ * protected content, which always takes the whole path. */
+struct hot_request {
+	bool valid;
+	/* The caller's fields as given (layer_count may be 0). */
+	uint32_t width, height, format, layer_count, flags;
+	uint64_t usage, size;
+	char node[POLICY_NAME_MAX]; /* the route's heap node */
+	bool node_is_heap;          /* node is tmpl.heap */
+	/* Only desc to heap (private.h) is kept, fds -1. */
+	struct gralloc_buffer tmpl;
+};
+
 struct route_cache {
 	/* The heap directory's change stamp when the routes were planned: a
 	 * node added or removed (a heap module loaded later) changes it. */
@@ -63,6 +82,10 @@ struct route_cache {
 	off_t dir_size;
 	int64_t checked_ns; /* CLOCK_MONOTONIC_COARSE of the last look, 0: never */
 	uint32_t used, next;
+	/* Bumped whenever an entry is dropped or replaced: a hot request is
+	 * stored only if nothing changed since its routes were looked up. */
+	uint32_t gen;
+	struct hot_request hot;
 	struct routes entries[ROUTE_CACHE_SIZE];
 	struct route_recipe recipes[ROUTE_CACHE_SIZE]; /* entries[i]'s */
 };
@@ -93,5 +116,15 @@ void routes_remember(struct gralloc_device *dev, const struct route_key *key,
 int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
 		 const struct plan_options *opts, const struct route_key *key,
 		 struct routes *out);
+
+/* hot.c. True when desc is the hot request: *buf then holds its template
+ * (dev and registration still to come) and node its heap node, or "" when
+ * that is buf->heap. */
+bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+	      struct gralloc_buffer *buf, char node[POLICY_NAME_MAX]);
+/* Makes buf, just built for the caller's desc from the first route of a
+ * settled entry looked up at generation gen, the hot request. */
+void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
+	       const struct gralloc_buffer *buf, const char *node, uint32_t gen);
 
 #endif

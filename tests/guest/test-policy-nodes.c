@@ -501,3 +501,125 @@ int main(void)
 {
 	return test_run_all();
 }
+
+/* The same plain request again is served from the hot request (a copy of
+ * the last buffer's shape, gralloc/hot.c) rather than the route cache. It
+ * must give what the whole path gives: each request's own heap, the layout
+ * gralloc_compute_layout() computes, real system-heap memory, and zeros
+ * when asked for them, however the requests alternate. The pool is on, so
+ * from the second round on memory comes back recycled. */
+static const struct gralloc_buffer_desc hot_requests[] = {
+	{ .width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW },
+	{ .width = 64, .height = 48, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW },
+	{ .width = 64, .height = 64, .format = DRM_FORMAT_NV12, .usage = CPU_RW },
+	{ .width = 64, .height = 48, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW,
+	  .layer_count = 3 },
+	{ .width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW,
+	  .flags = GRALLOC_BUFFER_FLAG_ZEROED },
+	{ .format = GRALLOC_FORMAT_BLOB, .size = 5000, .usage = CPU_RW },
+	{ .width = 640, .height = 480, .format = DRM_FORMAT_XRGB8888,
+	  .usage = GRALLOC_USAGE_SCANOUT | CPU_RW },
+};
+
+static void check_hot_buffer(struct heaps *h, const struct gralloc_buffer_desc *d, int round,
+			     int n)
+{
+	const char *heap = d->usage & GRALLOC_USAGE_SCANOUT ? "linux,cma" : "system";
+	struct gralloc_buffer_info want, got;
+	struct gralloc_buffer *buf = gralloc_buffer_allocate(h->dev, d);
+	char v[64];
+	uint8_t *p;
+
+	if (!buf) {
+		FAIL_MSG("round %d, allocation %d: %s (%s)", round, n, strerror(errno),
+			 gralloc_last_error());
+		return;
+	}
+	CHECK_EQ(gralloc_compute_layout(d, &want), 0);
+	CHECK_EQ(gralloc_buffer_describe(buf, &got), 0);
+	if (strcmp(got.heap, heap) || got.size != want.size || got.num_planes != want.num_planes ||
+	    got.planes[0].stride != want.planes[0].stride ||
+	    got.planes[got.num_planes - 1].offset != want.planes[want.num_planes - 1].offset)
+		FAIL_MSG("round %d, allocation %d of %ux%u %.4s: heap \"%s\" size %llu stride %u, "
+			 "expected \"%s\" %llu %u", round, n, d->width, d->height,
+			 (const char *)&d->format, got.heap, (unsigned long long)got.size,
+			 got.planes[0].stride, heap, (unsigned long long)want.size,
+			 want.planes[0].stride);
+	else if (guest_fdinfo(got.fds[0], "exp_name", v, sizeof(v)) || strcmp(v, "system"))
+		FAIL_MSG("round %d, allocation %d: not a system-heap dma-buf", round, n);
+	if (!gralloc_buffer_lock(buf, GRALLOC_USAGE_CPU_WRITE_OFTEN | GRALLOC_USAGE_CPU_READ_OFTEN,
+				 NULL, (void **)&p)) {
+		if ((d->flags & GRALLOC_BUFFER_FLAG_ZEROED) && (p[0] || p[got.size - 1]))
+			FAIL_MSG("round %d, allocation %d: asked for zeros, found %u and %u", round,
+				 n, p[0], p[got.size - 1]);
+		/* What a recycled buffer would bring to the next one. */
+		memset(p, 0xa5, (size_t)got.size);
+		gralloc_buffer_unlock(buf);
+	} else {
+		FAIL_MSG("lock: %s", strerror(errno));
+	}
+	gralloc_buffer_free(h->dev, buf);
+}
+
+static void check_hot_requests(struct heaps *h)
+{
+	size_t count = sizeof(hot_requests) / sizeof(hot_requests[0]);
+
+	for (int round = 0; round < 3 && !test_failed_flag; round++)
+		for (size_t i = 0; i < count; i++)
+			for (int n = 0; n < 3; n++)
+				check_hot_buffer(h, &hot_requests[round == 1 ? count - 1 - i : i],
+						 round, n);
+}
+
+TEST(same_request_again_keeps_its_heap_layout_and_zeros)
+{
+	on_heaps(all_nodes, "iommu absent\n", check_hot_requests);
+}
+
+/* A request that differs from the hot one in a single bit must take the
+ * whole path: with protected content added there is no secure heap here,
+ * and the answer is a refusal, never the plain request's memory. A name
+ * added must reach the kernel's dma-buf. Texture usage (no CPU access,
+ * which protected content forbids) with an IOMMU: system-uncached, the
+ * policy's first choice, so the plain request does become the hot one. */
+static void check_hot_twins(struct heaps *h)
+{
+	struct gralloc_buffer_desc d = {
+		.width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888,
+		.usage = GRALLOC_USAGE_GPU_TEXTURE,
+	};
+	struct gralloc_buffer_info info;
+	struct gralloc_buffer *buf;
+	char v[64] = "";
+
+	for (int i = 0; i < 3; i++) {
+		buf = gralloc_buffer_allocate(h->dev, &d);
+		CHECK(buf);
+		gralloc_buffer_free(h->dev, buf);
+	}
+	d.usage |= GRALLOC_USAGE_PROTECTED_CONTENT;
+	buf = gralloc_buffer_allocate(h->dev, &d);
+	if (buf) {
+		CHECK_EQ(gralloc_buffer_describe(buf, &info), 0);
+		FAIL_MSG("a protected twin of the hot request got heap \"%s\"", info.heap);
+		gralloc_buffer_free(h->dev, buf);
+	} else {
+		printf("# protected twin refused: %s\n", strerror(errno));
+	}
+	d.usage &= ~GRALLOC_USAGE_PROTECTED_CONTENT;
+	d.name = "hot-twin";
+	buf = gralloc_buffer_allocate(h->dev, &d);
+	CHECK(buf);
+	CHECK_EQ(gralloc_buffer_describe(buf, &info), 0);
+	if (guest_fdinfo(info.fds[0], "name", v, sizeof(v)) || !strstr(v, "hot-twin"))
+		FAIL_MSG("the named twin of the hot request is called \"%s\" by the kernel", v);
+	gralloc_buffer_free(h->dev, buf);
+}
+
+TEST(hot_request_twins_take_the_whole_path)
+{
+	static const char *const nodes[] = { "system", "system-uncached", NULL };
+
+	on_heaps(nodes, "iommu present\n", check_hot_twins);
+}
