@@ -339,8 +339,9 @@ fail:
 	return NULL;
 }
 
-/* The hot request's memory, buf holding its template (routes.h): the pool,
- * else its backend. Nothing is left to undo on failure. */
+/* The hot request's memory, buf holding its template and node its heap
+ * node (routes.h): the pool, else its backend. Nothing is left to undo on
+ * failure. */
 static int allocate_hot(struct gralloc_device *dev, struct gralloc_buffer *buf, const char *node)
 {
 	int ret;
@@ -351,7 +352,7 @@ static int allocate_hot(struct gralloc_device *dev, struct gralloc_buffer *buf, 
 		struct gralloc_alloc_request req = {
 			.desc = &buf->desc,
 			.heap_name = buf->heap[0] ? buf->heap : NULL,
-			.heap_node = node[0] ? node : buf->heap[0] ? buf->heap : NULL,
+			.heap_node = node,
 			.size = buf->layout.size,
 			.layout = &buf->layout,
 		};
@@ -406,12 +407,14 @@ GRALLOC_EXPORT struct gralloc_buffer *
 gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
 	struct gralloc_buffer *buf = gralloc_buffer_struct_take();
-	char node[POLICY_NAME_MAX];
+	char node_copy[POLICY_NAME_MAX];
+	const char *node;
 	int ret;
 
 	/* A failed hot route takes the whole path, which tries the others
 	 * and plans again. */
-	if (buf && dev && desc && hot_take(dev, desc, buf, node) && !allocate_hot(dev, buf, node))
+	if (buf && dev && desc && hot_take(dev, desc, buf, node_copy, &node) &&
+	    !allocate_hot(dev, buf, node))
 		return buf;
 	ret = buf ? gralloc_desc_in(&buf->desc, desc) : -ENOMEM;
 	if (!ret && !device_given(dev))

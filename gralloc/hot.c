@@ -31,7 +31,7 @@ static bool same(const struct hot_request *h, const struct gralloc_buffer_desc *
 #define SHAPE_SIZE (offsetof(struct gralloc_buffer, name) - SHAPE_START)
 
 bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-	      struct gralloc_buffer *buf, char node[POLICY_NAME_MAX])
+	      struct gralloc_buffer *buf, char node_copy[POLICY_NAME_MAX], const char **node)
 {
 	const struct hot_request *h = &dev->routes->hot;
 	bool hit;
@@ -43,10 +43,14 @@ bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc
 	if (hit) {
 		memcpy((char *)buf + SHAPE_START, (const char *)&h->tmpl + SHAPE_START, SHAPE_SIZE);
 		/* Nearly always the heap's own name: no second copy. */
-		if (h->node_is_heap)
-			node[0] = '\0';
-		else
-			memcpy(node, h->node, POLICY_NAME_MAX);
+		if (h->node_is_heap) {
+			*node = buf->heap;
+		} else if (h->node[0]) {
+			memcpy(node_copy, h->node, POLICY_NAME_MAX);
+			*node = node_copy;
+		} else {
+			*node = NULL;
+		}
 	}
 	gralloc_mtx_unlock(&dev->lock);
 	if (hit) {
@@ -76,7 +80,7 @@ void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *des
 		h->layer_count = desc->layer_count;
 		h->size = desc->size;
 		gralloc_copy_name(h->node, sizeof(h->node), node);
-		h->node_is_heap = !strcmp(h->node, buf->heap);
+		h->node_is_heap = h->node[0] && !strcmp(h->node, buf->heap);
 		memcpy((char *)&h->tmpl + SHAPE_START, (const char *)buf + SHAPE_START, SHAPE_SIZE);
 		for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
 			h->tmpl.fds[i] = -1;

@@ -70,7 +70,7 @@ struct hot_request {
 	uint32_t width, height, format, layer_count, flags;
 	uint64_t usage, size;
 	char node[POLICY_NAME_MAX]; /* the route's heap node */
-	bool node_is_heap;          /* node is tmpl.heap */
+	bool node_is_heap;          /* node is non-empty and tmpl.heap */
 	/* Only desc to heap (private.h) is kept, fds -1. */
 	struct gralloc_buffer tmpl;
 };
@@ -118,10 +118,10 @@ int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *d
 		 struct routes *out);
 
 /* hot.c. True when desc is the hot request: *buf then holds its template
- * (dev and registration still to come) and node its heap node, or "" when
- * that is buf->heap. */
+ * (dev and registration still to come) and *node its heap node (NULL for
+ * none), which is buf->heap or node_copy. */
 bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-	      struct gralloc_buffer *buf, char node[POLICY_NAME_MAX]);
+	      struct gralloc_buffer *buf, char node_copy[POLICY_NAME_MAX], const char **node);
 /* Makes buf, just built for the caller's desc from the first route of a
  * settled entry looked up at generation gen, the hot request. */
 void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
