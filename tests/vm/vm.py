@@ -471,9 +471,22 @@ class Guest:
         if not self.interactive:
             self.stderr.close()
 
-    def wait(self, deadline, boot_deadline=None, on_tick=None):
-        """Wait for power-off; kill at the deadline.  Returns 'exited', 'hung' or 'noboot'."""
+    def progress(self):
+        """What a running guest changes: its console and its test results."""
+        sig = []
+        for d in (self.out, os.path.join(self.out, 'tests')):
+            try:
+                with os.scandir(d) as it:
+                    sig.extend((e.name, e.stat().st_size) for e in it if e.is_file())
+            except FileNotFoundError:
+                pass
+        return sorted(sig)
+
+    def wait(self, deadline, boot_deadline=None, on_tick=None, stall_after=None):
+        """Wait for power-off; kill at the deadline.  Returns 'exited', 'hung', 'noboot'
+        or 'stalled' (the runner started, then nothing changed for stall_after s)."""
         started = os.path.join(self.out, 'runner-started')
+        last, changed = None, time.monotonic()
         while self.proc.poll() is None:
             now = time.monotonic()
             if on_tick:
@@ -484,6 +497,13 @@ class Guest:
             if boot_deadline and now > boot_deadline and not os.path.exists(started):
                 self.kill()
                 return 'noboot'
+            if stall_after and os.path.exists(started):
+                sig = self.progress()
+                if sig != last:
+                    last, changed = sig, now
+                elif now - changed > stall_after:
+                    self.kill()
+                    return 'stalled'
             time.sleep(0.2)
         if on_tick:
             on_tick()
@@ -640,7 +660,8 @@ def vnc_grab(path):
         return width, height, bytes(frame)
 
 
-def boot(cache, out, mode, monitor, timeout, boot_timeout, verbose=False, tail=None, gpu='2d'):
+def boot(cache, out, mode, monitor, timeout, boot_timeout, verbose=False, tail=None, gpu='2d',
+         stall_after=None):
     cmd = qemu_command(cache, out, mode, monitor, interactive=False, gpu=gpu)
     ticks = [ScreendumpRelay(out, monitor)]
     if verbose:
@@ -650,7 +671,7 @@ def boot(cache, out, mode, monitor, timeout, boot_timeout, verbose=False, tail=N
     t0 = time.monotonic()
     with Guest(cmd, out) as g:
         state = g.wait(t0 + timeout, t0 + min(boot_timeout, timeout),
-                       on_tick=lambda: [t() for t in ticks])
+                       on_tick=lambda: [t() for t in ticks], stall_after=stall_after)
         rc = g.proc.returncode
     log(f'guest {mode} ({gpu}): {time.monotonic() - t0:.1f} s, {state}, qemu exit {rc}')
     return state, rc
@@ -672,7 +693,7 @@ def remove_monitor(monitor, montmp):
 def kernel_log_problems(out):
     """Oops/BUG/panic/WARNING-with-trace lines from the console and dmesg."""
     found = []
-    for name in ('console.log', 'dmesg.txt'):
+    for name in ('console.log', 'dmesg.txt', 'console-frozen-run.log'):
         try:
             with open(os.path.join(out, name), errors='replace') as f:
                 lines = f.read().splitlines()
@@ -781,7 +802,10 @@ def collect(out, tests, state, qemu_rc, overall_timeout):
     else:
         results.append(('guest-kernel-log', 'pass', '', ''))
 
-    if state == 'hung':
+    if state == 'stalled':
+        results.append(('guest-shutdown', 'fail', 'guest froze: nothing changed on its console or in its '
+                        'results for longer than a test may take', tail_file(os.path.join(out, 'console.log'), 40)))
+    elif state == 'hung':
         results.append(('guest-shutdown', 'fail', f'guest hung: killed after the overall timeout of {overall_timeout} s',
                         tail_file(os.path.join(out, 'console.log'), 40)))
     elif not os.path.exists(os.path.join(out, 'runner-finished')):
@@ -846,11 +870,26 @@ def cmd_run(args):
             f.write(f'{name}\t{exe}\t{a}\n')
     monitor, montmp = monitor_path(out)
     write_job_env(out, monitor, test_timeout=args.test_timeout, cwd='/tmp', gpu=args.gpu)
-    retried = None
+    retried = resumed = None
+    # The runner ends every test within its limit (timeout -k 10), so a
+    # guest whose console and results stay unchanged for longer is frozen.
+    stall_after = args.test_timeout + 60
     try:
         state, rc = boot(cache, out, 'run', monitor, args.timeout, args.boot_timeout, verbose=args.verbose,
-                         gpu=args.gpu)
-        if not os.path.exists(os.path.join(out, 'runner-started')):
+                         gpu=args.gpu, stall_after=stall_after)
+        if state == 'stalled' and os.path.exists(os.path.join(out, 'runner-started')):
+            resumed = resume_after_freeze(out, tests)
+        if resumed:
+            # The whole guest stopped mid-run (seen a few times in hundreds
+            # of boots, a different test each time, no Oops: the emulator
+            # starved on a loaded host).  The finished results stay; the
+            # test it froze in and those after it run in a second boot.  It
+            # is reported, never hidden, and a second freeze fails.
+            log(f'guest froze during {resumed[0]} ({state}); booting once more for the '
+                f'{resumed[1]} test(s) not finished, first console kept in {resumed[2]}')
+            state, rc = boot(cache, out, 'run', monitor, args.timeout, args.boot_timeout,
+                             verbose=args.verbose, gpu=args.gpu, stall_after=stall_after)
+        elif not os.path.exists(os.path.join(out, 'runner-started')):
             # The kernel died before any test ran (seen once in ~40 boots:
             # an int3 Oops in early boot under TCG).  No result is lost by
             # booting again; the first console is kept and the retry is
@@ -868,12 +907,42 @@ def cmd_run(args):
     if retried:
         print(f'# the first boot never reached the test runner and was retried; '
               f'its console: {retried}')
+    if resumed:
+        print(f'# the guest froze during {resumed[0]}; it and the {resumed[1] - 1} test(s) after it '
+              f'ran in a second boot; the first console: {resumed[2]}, the frozen test\'s output: '
+              f'{resumed[3]}')
     failed = [r[0] for r in results if r[1] == 'fail']
     counts = {s: sum(1 for r in results if r[1] == s) for s in ('pass', 'skip', 'fail')}
     log(f'{counts["pass"]} passed, {counts["skip"]} skipped, {counts["fail"]} failed; results in {out}')
     if failed:
         log('failed: ' + ' '.join(failed))
     return 1 if failed else 0
+
+
+def resume_after_freeze(out, tests):
+    """Sets out up for a second boot that runs the tests without a result
+    (the one the guest froze in first).  Returns (frozen test, count,
+    first console, frozen test's log) or None when nothing is left."""
+    left = [t for t in tests if not os.path.exists(os.path.join(out, 'tests', f'{t[0]}.rc'))]
+    if not left:
+        return None
+    frozen = left[0][0]
+    console = os.path.join(out, 'console-frozen-run.log')
+    os.replace(os.path.join(out, 'console.log'), console)
+    frozen_log = os.path.join(out, 'tests', f'{frozen}.frozen.log')
+    try:
+        os.replace(os.path.join(out, 'tests', f'{frozen}.log'), frozen_log)
+    except FileNotFoundError:
+        frozen_log = '(none)'
+    for marker in ('runner-started', 'runner-finished'):
+        try:
+            os.unlink(os.path.join(out, marker))
+        except FileNotFoundError:
+            pass
+    with open(os.path.join(out, 'tests.tsv'), 'w') as f:
+        for name, exe, a in left:
+            f.write(f'{name}\t{exe}\t{a}\n')
+    return frozen, len(left), console, frozen_log
 
 
 def require_ready():
