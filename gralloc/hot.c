@@ -19,13 +19,6 @@ static bool eligible(const struct gralloc_buffer_desc *desc)
 	       (!desc->name || !desc->name[0]);
 }
 
-static bool same(const struct hot_request *h, const struct gralloc_buffer_desc *d)
-{
-	return h->valid && h->width == d->width && h->height == d->height &&
-	       h->format == d->format && h->usage == d->usage && h->flags == d->flags &&
-	       h->layer_count == d->layer_count && h->size == d->size;
-}
-
 /* The part of a buffer the template gives: desc to heap (private.h). */
 #define SHAPE_START offsetof(struct gralloc_buffer, desc)
 #define SHAPE_SIZE (offsetof(struct gralloc_buffer, name) - SHAPE_START)
@@ -39,7 +32,7 @@ bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc
 	if (!eligible(desc))
 		return false;
 	gralloc_mtx_lock(&dev->lock);
-	hit = same(h, desc);
+	hit = h->valid && request_fields_same(&h->req, desc);
 	if (hit) {
 		memcpy((char *)buf + SHAPE_START, (const char *)&h->tmpl + SHAPE_START, SHAPE_SIZE);
 		/* Nearly always the heap's own name: no second copy. */
@@ -72,13 +65,7 @@ void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *des
 	/* An entry dropped or replaced since the lookup (a heap node came or
 	 * went): its route is no longer known to be the first choice. */
 	if (dev->routes->gen == gen) {
-		h->width = desc->width;
-		h->height = desc->height;
-		h->format = desc->format;
-		h->usage = desc->usage;
-		h->flags = desc->flags;
-		h->layer_count = desc->layer_count;
-		h->size = desc->size;
+		request_fields_set(&h->req, desc);
 		gralloc_copy_name(h->node, sizeof(h->node), node);
 		h->node_is_heap = h->node[0] && !strcmp(h->node, buf->heap);
 		memcpy((char *)&h->tmpl + SHAPE_START, (const char *)buf + SHAPE_START, SHAPE_SIZE);

@@ -99,9 +99,7 @@ static uint32_t find_entry(const struct route_cache *cache, const struct route_k
 static bool same_request(const struct route_recipe *r, const struct gralloc_buffer_desc *d,
 			 uint32_t min_align)
 {
-	return r->valid && r->width == d->width && r->height == d->height &&
-	       r->format == d->format && r->layer_count == d->layer_count &&
-	       r->flags == d->flags && r->size == d->size && r->min_align == min_align;
+	return r->valid && request_fields_same(&r->req, d) && r->min_align == min_align;
 }
 
 bool routes_lookup(struct gralloc_device *dev, const struct route_key *key,
@@ -162,12 +160,7 @@ void routes_remember(struct gralloc_device *dev, const struct route_key *key,
 	if (i < cache->used) {
 		struct route_recipe *r = &cache->recipes[i];
 
-		r->width = desc->width;
-		r->height = desc->height;
-		r->format = desc->format;
-		r->layer_count = desc->layer_count;
-		r->flags = desc->flags;
-		r->size = desc->size;
+		request_fields_set(&r->req, desc);
 		r->min_align = min_align;
 		r->fmt = fmt;
 		r->layout = *layout;

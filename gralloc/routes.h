@@ -46,13 +46,35 @@ struct routes {
 	struct route r[ROUTE_MAX];
 };
 
+/* What of a descriptor decides its buffer (all but the name), to know a
+ * request seen before: the recipe's and the hot request's. */
+struct request_fields {
+	uint32_t width, height, format, layer_count, flags;
+	uint64_t usage, size;
+};
+
+static inline void request_fields_set(struct request_fields *f,
+				      const struct gralloc_buffer_desc *d)
+{
+	*f = (struct request_fields){ d->width, d->height, d->format, d->layer_count, d->flags,
+				      d->usage, d->size };
+}
+
+static inline bool request_fields_same(const struct request_fields *f,
+				       const struct gralloc_buffer_desc *d)
+{
+	return f->width == d->width && f->height == d->height && f->format == d->format &&
+	       f->usage == d->usage && f->flags == d->flags && f->layer_count == d->layer_count &&
+	       f->size == d->size;
+}
+
 /* The last request a cache entry served, with what validating and laying
  * it out gave: a program allocates the same buffer over and over (a
  * swapchain, a decoder's frames), and those steps are then skipped. */
 struct route_recipe {
 	bool valid;
-	uint32_t width, height, format, layer_count, flags, min_align;
-	uint64_t size;
+	struct request_fields req;
+	uint32_t min_align;
 	const struct gralloc_format_info *fmt;
 	struct gralloc_layout layout;
 };
@@ -66,9 +88,7 @@ struct route_recipe {
  * protected content, which always takes the whole path. */
 struct hot_request {
 	bool valid;
-	/* The caller's fields as given (layer_count may be 0). */
-	uint32_t width, height, format, layer_count, flags;
-	uint64_t usage, size;
+	struct request_fields req; /* as the caller gave them (layer_count may be 0) */
 	char node[POLICY_NAME_MAX]; /* the route's heap node */
 	bool node_is_heap;          /* node is non-empty and tmpl.heap */
 	/* Only desc to heap (private.h) is kept, fds -1. */
