@@ -110,16 +110,16 @@ static bool poolable(const struct gralloc_backend *b, const struct gralloc_buffe
 	return b->dev->pool_on && plain_memory(b, desc);
 }
 
-/* Recycled memory of this backend and heap, if the pool has some; its contents are
- * whatever this process left there, unless the caller asked for zeros. */
+/* Recycled memory of this backend and heap, if the pool has some (the
+ * caller checked that it may); its contents are whatever this process left
+ * there, unless the caller asked for zeros. */
 static int take_pooled(struct gralloc_buffer *buf, const struct gralloc_backend *backend,
 		       const char *heap)
 {
 	struct pool_memory mem;
 	bool want_write = buf->desc.usage & GRALLOC_USAGE_CPU_WRITE;
 
-	if (!poolable(backend, &buf->desc) ||
-	    !pool_take(buf->dev->pool, backend, heap, buf->layout.size, &mem))
+	if (!pool_take(buf->dev->pool, backend, heap, buf->layout.size, &mem))
 		return -ENOENT;
 	if (mem.map && want_write && !mem.map_writable) {
 		munmap(mem.map, (size_t)buf->layout.size);
@@ -158,9 +158,48 @@ static int take_pooled(struct gralloc_buffer *buf, const struct gralloc_backend 
 _Static_assert(sizeof(((struct gralloc_buffer *)0)->heap) == sizeof(((struct route *)0)->heap),
 	       "try_routes copies a route's heap name as a whole array");
 
-/* Tries routes->r[start..count) in order. The backend writes buf->layout
- * in place (drm-dumb adopts the driver's pitch); after a failure it is laid
- * out afresh for the next candidate, which is rarer than a copy per call. */
+/* Memory for buf from this backend and heap (node: its node, NULL for
+ * none): the pool's, else new, in buf->fds[0]. buf->layout is the
+ * request's; a backend may rewrite it (drm-dumb adopts the driver's
+ * pitch). 1 when it came from the pool, 0 when new, -errno with nothing to
+ * undo. Inlined into both callers: on the hot request's path a call and
+ * its frame were ~30 instructions. */
+static inline __attribute__((always_inline)) int
+take_memory(struct gralloc_buffer *buf, struct gralloc_backend *backend, const char *heap,
+	    const char *node)
+{
+	struct gralloc_alloc_request req;
+	int fd = -1, ret;
+
+	buf->layout.fd_size[0] = buf->layout.size;
+	if (poolable(backend, &buf->desc) && !take_pooled(buf, backend, heap))
+		return 1;
+	req = (struct gralloc_alloc_request){
+		.desc = &buf->desc,
+		.heap_name = heap[0] ? heap : NULL,
+		.heap_node = node,
+		.size = buf->layout.size,
+		.layout = &buf->layout,
+	};
+	ret = backend->impl->allocate(backend, &req, &fd);
+	if (!ret)
+		buf->fds[0] = fd;
+	return ret;
+}
+
+/* Undoes take_memory() for a buffer that will not be registered. */
+static void drop_memory(struct gralloc_buffer *buf)
+{
+	if (buf->map[0])
+		munmap(buf->map[0], (size_t)buf->layout.fd_size[0]);
+	close(buf->fds[0]);
+	buf->map[0] = NULL;
+	buf->fds[0] = -1;
+}
+
+/* Tries routes->r[start..count) in order. After a failure buf->layout is
+ * laid out afresh for the next candidate (a backend may have rewritten
+ * it), which is rarer than a copy per call. */
 static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, uint32_t start,
 		      uint32_t min_align, uint32_t *used)
 {
@@ -170,27 +209,8 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 		const struct route *r = &routes->r[i];
 
 		*used = i;
-		if (!take_pooled(buf, r->backend, r->heap)) {
-			buf->backend = r->backend;
-			buf->layout.fd_size[0] = buf->layout.size;
-			buf->num_fds = 1;
-			buf->writable = true;
-			buf->pool_ok = true;
-			memcpy(buf->heap, r->heap, sizeof(buf->heap));
-			return 0;
-		}
-		struct gralloc_alloc_request req = {
-			.desc = &buf->desc,
-			.heap_name = r->heap[0] ? r->heap : NULL,
-			.heap_node = r->node[0] ? r->node : NULL,
-			.size = buf->layout.size,
-			.layout = &buf->layout,
-		};
-		int fd = -1;
-
-		buf->layout.fd_size[0] = buf->layout.size;
-		ret = r->backend->impl->allocate(r->backend, &req, &fd);
-		if (ret) {
+		ret = take_memory(buf, r->backend, r->heap, r->node[0] ? r->node : NULL);
+		if (ret < 0) {
 			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
 				    r->backend->impl->name, r->heap[0] ? " heap " : "", r->heap,
 				    strerror(-ret));
@@ -200,15 +220,15 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 			continue;
 		}
 		buf->backend = r->backend;
-		buf->fds[0] = fd;
 		buf->num_fds = 1;
 		buf->writable = true;
 		buf->pool_ok = poolable(r->backend, &buf->desc);
 		memcpy(buf->heap, r->heap, sizeof(buf->heap));
-		gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
-			    buf->format->name, buf->desc.width, buf->desc.height,
-			    (unsigned long long)buf->layout.size, r->backend->impl->name,
-			    r->heap[0] ? " heap " : "", r->heap, i + 1, routes->total);
+		if (!ret)
+			gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
+				    buf->format->name, buf->desc.width, buf->desc.height,
+				    (unsigned long long)buf->layout.size, r->backend->impl->name,
+				    r->heap[0] ? " heap " : "", r->heap, i + 1, routes->total);
 		return 0;
 	}
 	if (routes->count < routes->total)
@@ -236,25 +256,16 @@ static int prepare(struct gralloc_device *dev, struct gralloc_buffer *buf, uint3
 	return ret;
 }
 
-/* What allocation tells the caller about making its request the hot one
- * (routes.h): its first route served it, and that route is the policy's
- * first choice for memory anyone may recycle. */
-struct hot_ticket {
-	bool ok;
-	uint32_t gen;
-	char node[POLICY_NAME_MAX];
-};
-
 /* Cached routes first; when they all fail the world may have changed (a
  * heap node appeared or went, a display was unplugged), so plan once more
  * before giving up. Requests with consumers are cached by what their
  * consumers ask of the plan (route_key), like plain ones by usage; the
  * same request as last time also skips validation and layout (the entry's
- * recipe), which is most of the library's own cost. ticket: NULL, or
- * filled in when the request may become the hot one. */
+ * recipe), which is most of the library's own cost. given: the public
+ * caller's own descriptor, which may become the hot request; else NULL. */
 static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *buf,
 			   uint32_t min_align, const struct plan_options *opts,
-			   struct hot_ticket *ticket)
+			   const struct gralloc_buffer_desc *given)
 {
 	struct route_key key;
 	struct routes routes;
@@ -279,11 +290,12 @@ static int allocate_memory(struct gralloc_device *dev, struct gralloc_buffer *bu
 			routes_remember(dev, &key, &buf->desc, min_align, buf->format, &buf->layout);
 	}
 	ret = try_routes(&routes, buf, 0, min_align, &used);
-	if (!ret && ticket && hit && routes.settled && !used && plain_memory(buf->backend, &buf->desc)) {
-		ticket->ok = true;
-		ticket->gen = routes.gen;
-		memcpy(ticket->node, routes.r[0].node, sizeof(ticket->node));
-	}
+	/* Served by the policy's first choice, with plain memory: the hot
+	 * request from now on. Before registration, after which another
+	 * thread may release buf. */
+	if (!ret && given && hit && routes.settled && !used &&
+	    plain_memory(buf->backend, &buf->desc))
+		hot_store(dev, given, buf, routes.r[0].node, routes.gen);
 	/* The first cached route failed: the others, then a fresh plan. */
 	if (ret && hit && routes.total > routes.count &&
 	    routes_lookup(dev, &key, NULL, 0, NULL, NULL, NULL, ROUTE_MAX, &routes))
@@ -303,7 +315,6 @@ static struct gralloc_buffer *build(struct gralloc_device *dev, struct gralloc_b
 				    uint32_t min_align, const struct plan_options *opts,
 				    const struct gralloc_buffer_desc *given)
 {
-	struct hot_ticket ticket;
 	int ret;
 
 	gralloc_buffer_clear_state(buf);
@@ -315,20 +326,14 @@ static struct gralloc_buffer *build(struct gralloc_device *dev, struct gralloc_b
 	gralloc_copy_name(buf->name, sizeof(buf->name), buf->desc.name);
 	buf->desc.name = buf->name;
 
-	ticket.ok = false;
-	ret = allocate_memory(dev, buf, min_align, opts, given ? &ticket : NULL);
+	ret = allocate_memory(dev, buf, min_align, opts, given);
 	if (ret)
 		goto fail;
 	if (buf->name[0])
 		gralloc_buffer_name(buf);
-	/* Before registration: from then on another thread may release it. */
-	if (ticket.ok)
-		hot_store(dev, given, buf, ticket.node, ticket.gen);
 	ret = gralloc_buffer_register(dev, buf);
 	if (ret) {
-		if (buf->map[0])
-			munmap(buf->map[0], (size_t)buf->layout.fd_size[0]);
-		close(buf->fds[0]);
+		drop_memory(buf);
 		goto fail;
 	}
 	return buf;
@@ -340,40 +345,21 @@ fail:
 }
 
 /* The hot request's memory, buf holding its template and node its heap
- * node (routes.h): the pool, else its backend. Nothing is left to undo on
- * failure. */
+ * node (routes.h). Nothing is left to undo on failure. */
 static int allocate_hot(struct gralloc_device *dev, struct gralloc_buffer *buf, const char *node)
 {
 	int ret;
 
 	buf->dev = dev;
-	/* The template's pool_ok says whether this memory is poolable. */
-	if (!buf->pool_ok || take_pooled(buf, buf->backend, buf->heap)) {
-		struct gralloc_alloc_request req = {
-			.desc = &buf->desc,
-			.heap_name = buf->heap[0] ? buf->heap : NULL,
-			.heap_node = node,
-			.size = buf->layout.size,
-			.layout = &buf->layout,
-		};
-		int fd = -1;
-
-		ret = buf->backend->impl->allocate(buf->backend, &req, &fd);
-		if (ret)
-			return ret;
-		buf->fds[0] = fd;
-	}
+	ret = take_memory(buf, buf->backend, buf->heap, node);
+	if (ret < 0)
+		return ret;
 	gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (as the last time)", buf->format->name,
 		    buf->desc.width, buf->desc.height, (unsigned long long)buf->layout.size,
 		    buf->backend->impl->name, buf->heap[0] ? " heap " : "", buf->heap);
 	ret = gralloc_buffer_register(dev, buf);
-	if (ret) {
-		if (buf->map[0])
-			munmap(buf->map[0], (size_t)buf->layout.fd_size[0]);
-		close(buf->fds[0]);
-		buf->map[0] = NULL;
-		buf->fds[0] = -1;
-	}
+	if (ret)
+		drop_memory(buf);
 	return ret;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers of the core contract tests (include after test.h): a device that
- * can only allocate from memfd (memfd-device.h), and short allocation and
- * handle helpers. Public API only. */
+ * can only allocate from memfd (memfd-device.h), the layout comparison
+ * (same-layout.h), and short allocation and handle helpers. Public API
+ * only. */
 #ifndef GRALLOC_CORE_TEST_H
 #define GRALLOC_CORE_TEST_H
 
@@ -15,6 +16,7 @@
 #include "gralloc/gralloc.h"
 #include "gralloc/handle.h"
 #include "memfd-device.h"
+#include "same-layout.h"
 
 #define CPU_RW (GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN)
 

@@ -23,18 +23,6 @@ static void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Same planes, strides, offsets and sizes. */
-static bool same_layout(const struct gralloc_buffer_info *a, const struct gralloc_buffer_info *b)
-{
-	if (a->num_planes != b->num_planes || a->size != b->size ||
-	    a->layer_stride != b->layer_stride || a->modifier != b->modifier)
-		return false;
-	for (uint32_t i = 0; i < a->num_planes; i++)
-		if (memcmp(&a->planes[i], &b->planes[i], sizeof(a->planes[i])))
-			return false;
-	return true;
-}
-
 /* Every row of every plane written in one buffer reads back in the other. */
 static bool ycbcr_round_trip(struct gralloc_buffer *src, struct gralloc_buffer *dst,
 			     uint32_t w, uint32_t h)
@@ -91,7 +79,7 @@ TEST(consumer_aligned_yuv420_imports_elsewhere)
 	copy = core_import(other, &h);
 	CHECK(copy);
 	CHECK_EQ(gralloc_buffer_describe(copy, &got), 0);
-	CHECK(same_layout(&info, &got));
+	CHECK(test_same_layout(&info, &got));
 	CHECK(ycbcr_round_trip(buf, copy, 1920, 1080));
 	gralloc_buffer_free(other, copy);
 	gralloc_buffer_free(dev, buf);
@@ -130,7 +118,7 @@ TEST(version_1_handle_imports)
 		copy = core_import(other, &h);
 		CHECK(copy);
 		CHECK_EQ(gralloc_buffer_describe(copy, &got), 0);
-		CHECK(same_layout(&info, &got));
+		CHECK(test_same_layout(&info, &got));
 		CHECK_EQ(got.fd_size[0], info.fd_size[0]);
 		/* A version 1 length with a version 2 header, and the reverse. */
 		put32(h.data + 4, 2);

@@ -47,9 +47,7 @@ static bool alloc_check(struct gralloc_device *dev, const struct gralloc_buffer_
 		return false;
 	}
 	ok = !gralloc_compute_layout(d, &want) && !gralloc_buffer_describe(buf, &got) &&
-	     !strcmp(got.backend, "memfd") && got.size == want.size &&
-	     got.num_planes == want.num_planes && got.planes[0].stride == want.planes[0].stride &&
-	     got.planes[got.num_planes - 1].offset == want.planes[want.num_planes - 1].offset &&
+	     !strcmp(got.backend, "memfd") && test_same_layout(&want, &got) &&
 	     got.layer_count == (d->layer_count ? d->layer_count : 1) && got.fd_size[0] >= got.size;
 	if (!ok)
 		printf("#   %ux%u 0x%08x: %s size %llu stride %u, expected %llu stride %u\n",

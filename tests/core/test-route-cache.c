@@ -25,20 +25,6 @@ static const struct gralloc_buffer_desc requests[] = {
 	{ .format = GRALLOC_FORMAT_BLOB, .size = 70000, .usage = CPU_RW },
 };
 
-static bool same_layout(const struct gralloc_buffer_info *a, const struct gralloc_buffer_info *b)
-{
-	if (a->num_planes != b->num_planes || a->size != b->size ||
-	    a->layer_stride != b->layer_stride || a->width != b->width ||
-	    a->height != b->height || a->format != b->format)
-		return false;
-	for (uint32_t i = 0; i < a->num_planes; i++)
-		if (a->planes[i].stride != b->planes[i].stride ||
-		    a->planes[i].offset != b->planes[i].offset ||
-		    a->planes[i].size != b->planes[i].size)
-			return false;
-	return true;
-}
-
 /* Each request's buffer has the layout gralloc_compute_layout() gives it,
  * however the requests alternate (three rounds: the second and third find
  * a remembered request of the same usage every time, never their own). */
@@ -58,7 +44,7 @@ TEST(same_usage_other_requests_get_their_own_layout)
 				buf = gralloc_buffer_allocate(dev, &requests[k]);
 				CHECK(buf);
 				CHECK_EQ(gralloc_buffer_describe(buf, &got), 0);
-				if (!same_layout(&want, &got))
+				if (!test_same_layout(&want, &got))
 					FAIL_MSG("request %zu round %d: size %llu stride %u, "
 						 "expected %llu stride %u", k, round,
 						 (unsigned long long)got.size, got.planes[0].stride,

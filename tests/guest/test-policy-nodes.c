@@ -16,6 +16,7 @@
 
 #include "gralloc/gralloc.h"
 #include "guest.h"
+#include "same-layout.h"
 
 #define CPU_RW (GRALLOC_USAGE_CPU_READ_OFTEN | GRALLOC_USAGE_CPU_WRITE_OFTEN)
 
@@ -537,9 +538,7 @@ static void check_hot_buffer(struct heaps *h, const struct gralloc_buffer_desc *
 	}
 	CHECK_EQ(gralloc_compute_layout(d, &want), 0);
 	CHECK_EQ(gralloc_buffer_describe(buf, &got), 0);
-	if (strcmp(got.heap, heap) || got.size != want.size || got.num_planes != want.num_planes ||
-	    got.planes[0].stride != want.planes[0].stride ||
-	    got.planes[got.num_planes - 1].offset != want.planes[want.num_planes - 1].offset)
+	if (strcmp(got.heap, heap) || !test_same_layout(&want, &got))
 		FAIL_MSG("round %d, allocation %d of %ux%u %.4s: heap \"%s\" size %llu stride %u, "
 			 "expected \"%s\" %llu %u", round, n, d->width, d->height,
 			 (const char *)&d->format, got.heap, (unsigned long long)got.size,
