@@ -171,7 +171,6 @@ take_memory(struct gralloc_buffer *buf, struct gralloc_backend *backend, const c
 	struct gralloc_alloc_request req;
 	int fd = -1, ret;
 
-	buf->layout.fd_size[0] = buf->layout.size;
 	if (poolable(backend, &buf->desc) && !take_pooled(buf, backend, heap))
 		return 1;
 	req = (struct gralloc_alloc_request){
@@ -209,6 +208,8 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 		const struct route *r = &routes->r[i];
 
 		*used = i;
+		/* The hot request's template has it already. */
+		buf->layout.fd_size[0] = buf->layout.size;
 		ret = take_memory(buf, r->backend, r->heap, r->node[0] ? r->node : NULL);
 		if (ret < 0) {
 			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
@@ -318,6 +319,7 @@ static struct gralloc_buffer *build(struct gralloc_device *dev, struct gralloc_b
 	int ret;
 
 	gralloc_buffer_clear_state(buf);
+	buf->shape = 0; /* whatever it held, it is written over now */
 	for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
 		buf->fds[i] = -1;
 	buf->dev = dev; /* for the pool; registration makes it official */
@@ -351,6 +353,7 @@ static int allocate_hot(struct gralloc_device *dev, struct gralloc_buffer *buf, 
 	int ret;
 
 	buf->dev = dev;
+	buf->pool_ok = poolable(buf->backend, &buf->desc);
 	ret = take_memory(buf, buf->backend, buf->heap, node);
 	if (ret < 0)
 		return ret;
@@ -380,7 +383,7 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 		errno = EINVAL;
 		return NULL;
 	}
-	buf = gralloc_buffer_struct_take();
+	buf = gralloc_buffer_struct_take(dev);
 	if (!buf) {
 		errno = ENOMEM;
 		return NULL;
@@ -392,16 +395,18 @@ struct gralloc_buffer *gralloc_buffer_create(struct gralloc_device *dev,
 GRALLOC_EXPORT struct gralloc_buffer *
 gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
-	struct gralloc_buffer *buf = gralloc_buffer_struct_take();
+	struct gralloc_buffer *buf = NULL;
 	char node_copy[POLICY_NAME_MAX];
 	const char *node;
 	int ret;
 
 	/* A failed hot route takes the whole path, which tries the others
 	 * and plans again. */
-	if (buf && dev && desc && hot_take(dev, desc, buf, node_copy, &node) &&
+	if (dev && desc && hot_take(dev, desc, &buf, node_copy, &node) &&
 	    !allocate_hot(dev, buf, node))
 		return buf;
+	if (!buf)
+		buf = gralloc_buffer_struct_take(dev);
 	ret = buf ? gralloc_desc_in(&buf->desc, desc) : -ENOMEM;
 	if (!ret && !device_given(dev))
 		ret = -EINVAL;
@@ -482,11 +487,39 @@ static bool recycle(struct gralloc_buffer *buf)
 	return pool_put(buf->dev->pool, buf->backend, buf->heap, buf->layout.size, &mem);
 }
 
+/* A buffer's fds and mappings, to undo once its struct is gone. */
+struct held_memory {
+	uint32_t num_fds;
+	int fds[GRALLOC_MAX_PLANES];
+	void *map[GRALLOC_MAX_PLANES];
+	uint64_t size[GRALLOC_MAX_PLANES];
+};
+
+/* Whole arrays: a few fixed moves, where a loop over num_fds became three
+ * memcpy() calls. */
+static void hold_memory(const struct gralloc_buffer *buf, struct held_memory *m)
+{
+	m->num_fds = buf->num_fds;
+	memcpy(m->fds, buf->fds, sizeof(m->fds));
+	memcpy(m->map, buf->map, sizeof(m->map));
+	memcpy(m->size, buf->layout.fd_size, sizeof(m->size));
+}
+
+static void release_memory(const struct held_memory *m)
+{
+	for (uint32_t i = 0; i < m->num_fds; i++) {
+		if (m->map[i])
+			munmap(m->map[i], (size_t)m->size[i]);
+		close(m->fds[i]);
+	}
+}
+
 /* The last reference is gone: nobody else can reach buf any more. */
 static void buffer_destroy(struct gralloc_buffer *buf)
 {
 	struct gralloc_device *dev = buf->dev;
 	struct gralloc_user_data *ud = buf->user_data;
+	struct held_memory mem = { 0 };
 
 	if (buf->lock_depth)
 		gralloc_log(INFO, "buffer %llu freed while locked", (unsigned long long)buf->id);
@@ -507,15 +540,18 @@ static void buffer_destroy(struct gralloc_buffer *buf)
 		free(ud);
 		ud = next;
 	}
-	if (!recycle(buf)) {
-		for (uint32_t i = 0; i < buf->num_fds; i++) {
-			if (buf->map[i])
-				munmap(buf->map[i], (size_t)buf->layout.fd_size[i]);
-			close(buf->fds[i]);
-		}
-	}
-	gralloc_buffer_struct_free(buf);
+	if (!recycle(buf))
+		hold_memory(buf, &mem);
+	gralloc_buffer_struct_free(dev, buf);
+	release_memory(&mem);
 	gralloc_device_unref(dev);
+}
+
+/* Internal callers: no trip through the PLT to the exported symbol. */
+static void release(struct gralloc_buffer *buf)
+{
+	if (buf && --buf->refs == 0)
+		buffer_destroy(buf);
 }
 
 GRALLOC_EXPORT struct gralloc_buffer *gralloc_buffer_acquire(struct gralloc_buffer *buf)
@@ -527,22 +563,48 @@ GRALLOC_EXPORT struct gralloc_buffer *gralloc_buffer_acquire(struct gralloc_buff
 
 GRALLOC_EXPORT void gralloc_buffer_release(struct gralloc_buffer *buf)
 {
-	if (buf && --buf->refs == 0)
-		buffer_destroy(buf);
+	release(buf);
+}
+
+/* With dev->lock held and buf just taken out of the live set: when the
+ * allocation's was the only reference and buf holds nothing but its memory
+ * (no user data, no lock, nothing for the pool), its struct goes straight
+ * to the quarantine, its memory into *mem to release after unlocking, and
+ * *old is a struct to free(). The common free in one critical section,
+ * where destroying it apart took a second one for the quarantine. */
+static bool drop_plain(struct gralloc_device *dev, struct gralloc_buffer *buf,
+		       struct held_memory *mem, struct gralloc_buffer **old)
+{
+	/* One reference, ours: nobody else may acquire it (the threading
+	 * model, docs/architecture.md). */
+	if (atomic_load_explicit(&buf->refs, memory_order_acquire) != 1 || buf->user_data ||
+	    buf->lock_depth || buf->pool_ok)
+		return false;
+	hold_memory(buf, mem);
+	*old = quarantine_put(&dev->quarantine, buf);
+	return true;
 }
 
 /* Drops the allocation reference if dev holds it; false otherwise. */
 bool gralloc_buffer_drop_alloc_ref(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
-	bool found;
+	struct gralloc_buffer *old = NULL;
+	struct held_memory mem;
+	bool found, dropped = false;
 
 	gralloc_mtx_lock(&dev->lock);
 	found = live_set_remove(dev->live, buf);
-	if (found)
-		buf->in_live = false;
-	gralloc_mtx_unlock(&dev->lock);
 	if (found) {
-		gralloc_buffer_release(buf);
+		buf->in_live = false;
+		dropped = drop_plain(dev, buf, &mem, &old);
+	}
+	gralloc_mtx_unlock(&dev->lock);
+	if (dropped) {
+		release_memory(&mem);
+		free(old);
+		gralloc_device_unref(dev); /* buf's, taken at registration */
+	} else if (found) {
+		release(buf);
 	}
 	return found;
 }

@@ -126,6 +126,7 @@ void gralloc_device_free(struct gralloc_device *dev)
 	free(dev->policy);
 	free(dev->routes);
 	live_set_destroy(dev->live);
+	quarantine_flush(&dev->quarantine);
 	pool_destroy(dev->pool);
 	free(dev);
 }

@@ -2,7 +2,9 @@
 /* The hot request (struct hot_request in routes.h): a program allocating
  * the same plain buffer over and over gets it for one compare and one copy
  * under the device lock, plus its memory. */
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gralloc/routes.h"
@@ -19,40 +21,75 @@ static bool eligible(const struct gralloc_buffer_desc *desc)
 	       (!desc->name || !desc->name[0]);
 }
 
-/* The part of a buffer the template gives: desc to heap (private.h). */
-#define SHAPE_START offsetof(struct gralloc_buffer, desc)
+/* The part of a buffer the template gives: num_fds to layout (private.h). */
+#define SHAPE_START offsetof(struct gralloc_buffer, num_fds)
 #define SHAPE_SIZE (offsetof(struct gralloc_buffer, name) - SHAPE_START)
 
+/* Gives buf the hot request's shape if desc is that request; caller holds
+ * dev->lock. */
+static inline __attribute__((always_inline)) bool
+serve(const struct hot_request *h, const struct gralloc_buffer_desc *desc,
+      struct gralloc_buffer *buf, char node_copy[POLICY_NAME_MAX], const char **node)
+{
+	if (!h->valid || !request_fields_same(&h->req, desc))
+		return false;
+	/* A struct back from the quarantine after a life as this same
+	 * request (a program allocating one shape over and over) already
+	 * holds it, as a slab allocator keeps objects constructed. */
+	if (buf->shape != h->stamp) {
+		memcpy((char *)buf + SHAPE_START, (const char *)&h->tmpl + SHAPE_START,
+		       SHAPE_SIZE);
+		buf->desc.name = buf->name;
+		buf->name[0] = '\0';
+		buf->shape = h->stamp;
+	}
+	/* Nearly always the heap's own name: no second copy. */
+	if (h->node_is_heap) {
+		*node = buf->heap;
+	} else if (h->node[0]) {
+		memcpy(node_copy, h->node, POLICY_NAME_MAX);
+		*node = node_copy;
+	} else {
+		*node = NULL;
+	}
+	return true;
+}
+
 bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-	      struct gralloc_buffer *buf, char node_copy[POLICY_NAME_MAX], const char **node)
+	      struct gralloc_buffer **bufp, char node_copy[POLICY_NAME_MAX], const char **node)
 {
 	const struct hot_request *h = &dev->routes->hot;
-	bool hit;
+	struct gralloc_buffer *buf;
+	bool hit = false;
 
 	if (!eligible(desc))
 		return false;
+	/* The struct and the shape in one critical section. */
 	gralloc_mtx_lock(&dev->lock);
-	hit = h->valid && request_fields_same(&h->req, desc);
-	if (hit) {
-		memcpy((char *)buf + SHAPE_START, (const char *)&h->tmpl + SHAPE_START, SHAPE_SIZE);
-		/* Nearly always the heap's own name: no second copy. */
-		if (h->node_is_heap) {
-			*node = buf->heap;
-		} else if (h->node[0]) {
-			memcpy(node_copy, h->node, POLICY_NAME_MAX);
-			*node = node_copy;
-		} else {
-			*node = NULL;
+	buf = quarantine_take(&dev->quarantine);
+	if (buf)
+		hit = serve(h, desc, buf, node_copy, node);
+	gralloc_mtx_unlock(&dev->lock);
+	if (!buf) {
+		/* None has left the quarantine yet: a process's first 1024
+		 * allocations of this device. */
+		buf = malloc(sizeof(*buf));
+		if (buf) {
+			buf->shape = 0;
+			gralloc_mtx_lock(&dev->lock);
+			hit = serve(h, desc, buf, node_copy, node);
+			gralloc_mtx_unlock(&dev->lock);
 		}
 	}
-	gralloc_mtx_unlock(&dev->lock);
-	if (hit) {
-		buf->desc.name = buf->name;
-		buf->name[0] = '\0';
+	*bufp = buf;
+	if (hit)
 		gralloc_buffer_clear_state(buf);
-	}
 	return hit;
 }
+
+/* Process-wide: a struct freed by one device may reach another through
+ * malloc once the first is gone, and must not match its template. */
+static _Atomic uint64_t stamps;
 
 void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
 	       const struct gralloc_buffer *buf, const char *node, uint32_t gen)
@@ -71,6 +108,7 @@ void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *des
 		memcpy((char *)&h->tmpl + SHAPE_START, (const char *)buf + SHAPE_START, SHAPE_SIZE);
 		for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
 			h->tmpl.fds[i] = -1;
+		h->stamp = atomic_fetch_add_explicit(&stamps, 1, memory_order_relaxed) + 1;
 		h->valid = true;
 	}
 	gralloc_mtx_unlock(&dev->lock);

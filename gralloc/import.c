@@ -330,7 +330,7 @@ static int make_buffer(struct gralloc_device *dev, struct gralloc_backend *backe
 		       const int *fds, uint32_t num_fds, bool writable, const char *name,
 		       struct gralloc_buffer **out)
 {
-	struct gralloc_buffer *buf = gralloc_buffer_struct_alloc();
+	struct gralloc_buffer *buf = gralloc_buffer_struct_alloc(dev);
 	int ret;
 
 	if (!buf) {

@@ -147,67 +147,52 @@ size_t live_set_count(const struct live_set *set)
 	return set->count;
 }
 
-/* Freed buffer structs wait here before going back to malloc, so that a
- * stale pointer cannot name a newer buffer until 1024 more buffers have
- * been freed: free() then refuses it instead of freeing the new one.
- * Those leaving the quarantine are kept (a few) for the next allocation:
- * malloc and free of a struct this size cost ~400 instructions, a fifth
- * of an allocation. Reuse keeps the 1024-frees distance. */
-#define QUARANTINE 1024u
-#define SPARES 16u
+/* Freed buffer structs wait in their device's quarantine before going
+ * back to malloc, so that a stale pointer cannot name a newer buffer of
+ * that device until 1024 more of its buffers have been freed: free() then
+ * refuses it instead of freeing the new one. Those leaving the quarantine
+ * are kept (a few) for the next allocation: malloc and free of a struct
+ * this size cost ~400 instructions, a fifth of an allocation. Reuse keeps
+ * the 1024-frees distance. Per device, under the device lock: the hot
+ * request takes its struct and free() gives it back inside critical
+ * sections they have anyway. */
+void quarantine_flush(struct buffer_quarantine *q)
+{
+	for (size_t i = 0; i < GRALLOC_QUARANTINE; i++) {
+		free(q->ring[i]);
+		q->ring[i] = NULL;
+	}
+	while (q->spare_count)
+		free(q->spares[--q->spare_count]);
+}
 
-static gralloc_mtx quarantine_lock = GRALLOC_MTX_INITIALIZER;
-static void *quarantine[QUARANTINE];
-static size_t quarantine_next;
-static void *spares[SPARES];
-static size_t spare_count;
-
-struct gralloc_buffer *gralloc_buffer_struct_take(void)
+struct gralloc_buffer *gralloc_buffer_struct_take(struct gralloc_device *dev)
 {
 	struct gralloc_buffer *buf = NULL;
 
-	gralloc_mtx_lock(&quarantine_lock);
-	if (spare_count)
-		buf = spares[--spare_count];
-	gralloc_mtx_unlock(&quarantine_lock);
+	if (dev) {
+		gralloc_mtx_lock(&dev->lock);
+		buf = quarantine_take(&dev->quarantine);
+		gralloc_mtx_unlock(&dev->lock);
+	}
 	return buf ? buf : malloc(sizeof(*buf));
 }
 
-struct gralloc_buffer *gralloc_buffer_struct_alloc(void)
+struct gralloc_buffer *gralloc_buffer_struct_alloc(struct gralloc_device *dev)
 {
-	struct gralloc_buffer *buf = gralloc_buffer_struct_take();
+	struct gralloc_buffer *buf = gralloc_buffer_struct_take(dev);
 
 	if (buf)
 		memset(buf, 0, sizeof(*buf));
 	return buf;
 }
 
-void gralloc_buffer_struct_free(struct gralloc_buffer *buf)
+void gralloc_buffer_struct_free(struct gralloc_device *dev, struct gralloc_buffer *buf)
 {
-	void *old;
+	struct gralloc_buffer *old;
 
-	gralloc_mtx_lock(&quarantine_lock);
-	old = quarantine[quarantine_next];
-	quarantine[quarantine_next] = buf;
-	quarantine_next = (quarantine_next + 1) % QUARANTINE;
-	if (old && spare_count < SPARES) {
-		spares[spare_count++] = old;
-		old = NULL;
-	}
-	gralloc_mtx_unlock(&quarantine_lock);
+	gralloc_mtx_lock(&dev->lock);
+	old = quarantine_put(&dev->quarantine, buf);
+	gralloc_mtx_unlock(&dev->lock);
 	free(old);
-}
-
-/* A library that is unloaded (a GBM backend module dlclose()d with us as
- * its dependency) must not leave its quarantine behind. */
-__attribute__((destructor)) static void quarantine_flush(void)
-{
-	gralloc_mtx_lock(&quarantine_lock);
-	for (size_t i = 0; i < QUARANTINE; i++) {
-		free(quarantine[i]);
-		quarantine[i] = NULL;
-	}
-	while (spare_count)
-		free(spares[--spare_count]);
-	gralloc_mtx_unlock(&quarantine_lock);
 }

@@ -32,12 +32,14 @@ struct route_cache;
  * memory), recorded with the buffer and carried in handles, never derived
  * again from the descriptor. */
 struct gralloc_layout {
+	/* size first: the one field an allocation on the hot request's path
+	 * reads (struct gralloc_buffer). */
+	uint64_t size;     /* bytes behind all fds together */
+	uint64_t fd_size[GRALLOC_MAX_PLANES]; /* real bytes behind each fd */
+	uint64_t layer_stride;
+	uint64_t modifier;
 	uint32_t num_planes;
 	struct gralloc_plane_info planes[GRALLOC_MAX_PLANES];
-	uint64_t layer_stride;
-	uint64_t size;     /* bytes behind all fds together */
-	uint64_t modifier;
-	uint64_t fd_size[GRALLOC_MAX_PLANES]; /* real bytes behind each fd */
 };
 
 /* What a backend needs to make one allocation. */
@@ -99,6 +101,17 @@ struct gralloc_backend {
 extern const struct gralloc_backend_impl *const gralloc_backend_impls[];
 extern const size_t gralloc_backend_impl_count;
 
+/* Freed buffer structs of a device, before malloc may reuse them (live.c).
+ * Guarded by the device lock. */
+#define GRALLOC_QUARANTINE 1024u
+#define GRALLOC_SPARES 16u
+struct buffer_quarantine {
+	struct gralloc_buffer *ring[GRALLOC_QUARANTINE];
+	size_t next;
+	struct gralloc_buffer *spares[GRALLOC_SPARES]; /* left the ring */
+	size_t spare_count;
+};
+
 struct gralloc_device {
 	char heap_dir[256];
 	char udmabuf_path[256];
@@ -106,8 +119,9 @@ struct gralloc_device {
 	char display_path[256]; /* "" = first KMS device found */
 	struct gralloc_policy *policy;
 	struct gralloc_backend *backends[8]; /* index matches gralloc_backend_impls */
-	gralloc_mtx lock;                    /* guards live and next_id */
+	gralloc_mtx lock;                    /* guards live, next_id, quarantine */
 	struct live_set *live;               /* buffers free() may still take */
+	struct buffer_quarantine quarantine;
 	uint64_t next_id;
 	struct route_cache *routes;          /* guarded by lock */
 	/* One for the creator until gralloc_device_destroy(), one for each
@@ -131,6 +145,11 @@ struct gralloc_user_data {
 	void (*destroy)(void *data);
 };
 
+/* Ordered by when an allocation touches a field: a struct comes back from
+ * the quarantine (live.c) cold, 1024 frees after its last use, and the
+ * hot request's path (hot.c) then reads or writes only its first four
+ * cache lines (header, state, fds and backend, desc and the heap name,
+ * layout.size). Each line more was measurable under emulation. */
 struct gralloc_buffer {
 	struct gralloc_device *dev;
 	uint64_t id;
@@ -139,42 +158,51 @@ struct gralloc_buffer {
 	_Atomic uint32_t refs;
 	bool in_live;                    /* in dev->live; changed under dev->lock */
 	gralloc_mtx lock; /* guards the mappings, lock state and user data */
+	/* The hot request's template (hot.c) that num_fds to layout still
+	 * hold, by its stamp; 0 for none. A struct back from the quarantine
+	 * with the current stamp needs no copy: nothing in that range (nor
+	 * name) changes during a buffer's life but fds[0], which every
+	 * allocation writes. */
+	uint64_t shape;
 
-	/* From desc to heap: what a request is served with, which the hot
-	 * request (routes.h) gives a new buffer in one copy. */
-	struct gralloc_buffer_desc desc; /* desc.name points at name[] */
-	const struct gralloc_format_info *format;
-	struct gralloc_layout layout;
-	uint32_t num_fds;
-	int fds[GRALLOC_MAX_PLANES]; /* owned */
-	bool writable;               /* fds allow PROT_WRITE mappings */
+	/* From named to num_fds a new buffer starts zeroed
+	 * (gralloc_buffer_clear_state); everything else is written by
+	 * whoever builds it. */
+	bool named;                  /* the dma-buf carries its name */
 	/* Its memory may go to the pool: allocated here, and its fds never
 	 * left the library. Cleared for good by anything that hands them out. */
 	bool pool_ok;
-	struct gralloc_backend *backend;
-	char heap[GRALLOC_NAME_MAX];
-
-	char name[GRALLOC_NAME_MAX];
-
-	/* From here on a new buffer starts zeroed (gralloc_buffer_clear_state);
-	 * everything above is written by whoever builds it. */
-	bool named;                  /* the dma-buf carries its name */
-	void *map[GRALLOC_MAX_PLANES]; /* per fd, made on first lock */
 	bool map_writable;             /* map[0] allows writes */
 	bool mapped;                   /* every fd mapped, lock's checks passed once */
-	uint64_t cpu_ok;               /* with mapped: the CPU usage lock allows */
 	uint32_t lock_depth;
-	uint64_t lock_usage[GRALLOC_MAX_LOCK_DEPTH];
+	uint64_t cpu_ok;               /* with mapped: the CPU usage lock allows */
 	struct gralloc_user_data *user_data;
+	void *map[GRALLOC_MAX_PLANES]; /* per fd, made on first lock */
+
+	/* From num_fds to layout: what a request is served with, which the
+	 * hot request (routes.h) gives a new buffer in one copy. */
+	uint32_t num_fds;
+	int fds[GRALLOC_MAX_PLANES]; /* owned */
+	bool writable;               /* fds allow PROT_WRITE mappings */
+	struct gralloc_backend *backend;
+	const struct gralloc_format_info *format;
+	struct gralloc_buffer_desc desc; /* desc.name points at name[] */
+	char heap[GRALLOC_NAME_MAX];
+	struct gralloc_layout layout;
+
+	char name[GRALLOC_NAME_MAX];
+	/* Only the first lock_depth are ever read: not cleared. */
+	uint64_t lock_usage[GRALLOC_MAX_LOCK_DEPTH];
 };
 
 /* A fresh struct from gralloc_buffer_struct_take() has only its state
- * after `named` cleared: allocation writes every field before it, and
- * zeroing all 500-odd bytes was a tenth of an allocation's own cost under
- * emulation. */
+ * from `named` to num_fds cleared: allocation writes every other field it
+ * reads, and zeroing all 500-odd bytes was a tenth of an allocation's own
+ * cost under emulation. */
 static inline void gralloc_buffer_clear_state(struct gralloc_buffer *buf)
 {
-	memset(&buf->named, 0, sizeof(*buf) - offsetof(struct gralloc_buffer, named));
+	memset(&buf->named, 0,
+	       offsetof(struct gralloc_buffer, num_fds) - offsetof(struct gralloc_buffer, named));
 }
 
 /* buffer.c: gives buf an id, its first reference and its lock, and makes it
@@ -211,11 +239,36 @@ bool live_set_remove(struct live_set *set, const struct gralloc_buffer *buf);
 size_t live_set_drain(struct live_set *set, struct gralloc_buffer ***out);
 size_t live_set_count(const struct live_set *set);
 /* Instead of calloc() and free(): see the quarantine in live.c. A struct
- * never registered may also go with free(). */
-struct gralloc_buffer *gralloc_buffer_struct_alloc(void);
+ * never registered may also go with free(). dev may be NULL (then
+ * malloc's). */
+struct gralloc_buffer *gralloc_buffer_struct_alloc(struct gralloc_device *dev);
 /* The same, not zeroed: the caller writes every field (see above). */
-struct gralloc_buffer *gralloc_buffer_struct_take(void);
-void gralloc_buffer_struct_free(struct gralloc_buffer *buf);
+struct gralloc_buffer *gralloc_buffer_struct_take(struct gralloc_device *dev);
+/* Into dev's quarantine; dev is the buffer's. */
+void gralloc_buffer_struct_free(struct gralloc_device *dev, struct gralloc_buffer *buf);
+/* The same, for callers holding dev->lock (inline: both run on every
+ * allocation and free). NULL when no struct has left the quarantine yet. */
+static inline struct gralloc_buffer *quarantine_take(struct buffer_quarantine *q)
+{
+	return q->spare_count ? q->spares[--q->spare_count] : NULL;
+}
+
+/* Returns a struct for the caller to free() after unlocking, or NULL. */
+static inline struct gralloc_buffer *quarantine_put(struct buffer_quarantine *q,
+						    struct gralloc_buffer *buf)
+{
+	struct gralloc_buffer *old = q->ring[q->next];
+
+	q->ring[q->next] = buf;
+	q->next = (q->next + 1) % GRALLOC_QUARANTINE;
+	if (old && q->spare_count < GRALLOC_SPARES) {
+		q->spares[q->spare_count++] = old;
+		old = NULL;
+	}
+	return old;
+}
+/* Device free: every struct back to malloc. */
+void quarantine_flush(struct buffer_quarantine *q);
 
 /* usage.c */
 int gralloc_usage_validate(uint64_t usage);

@@ -93,6 +93,10 @@ struct hot_request {
 	bool node_is_heap;          /* node is non-empty and tmpl.heap */
 	/* Only desc to heap (private.h) is kept, fds -1. */
 	struct gralloc_buffer tmpl;
+	/* New (process-wide) at every store: a buffer struct whose `shape`
+	 * says this one already holds tmpl's range (struct gralloc_buffer).
+	 * Never 0. */
+	uint64_t stamp;
 };
 
 struct route_cache {
@@ -137,11 +141,13 @@ int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *d
 		 const struct plan_options *opts, const struct route_key *key,
 		 struct routes *out);
 
-/* hot.c. True when desc is the hot request: *buf then holds its template
- * (dev and registration still to come) and *node its heap node (NULL for
- * none), which is buf->heap or node_copy. */
+/* hot.c. True when desc is the hot request: *bufp then is a buffer struct
+ * holding its template (dev and registration still to come) and *node its
+ * heap node (NULL for none), which is (*bufp)->heap or node_copy. False
+ * with *bufp a struct the caller may build the request in (or free), or
+ * left alone when this request could never be the hot one. */
 bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-	      struct gralloc_buffer *buf, char node_copy[POLICY_NAME_MAX], const char **node);
+	      struct gralloc_buffer **bufp, char node_copy[POLICY_NAME_MAX], const char **node);
 /* Makes buf, just built for the caller's desc from the first route of a
  * settled entry looked up at generation gen, the hot request. */
 void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,

@@ -40,6 +40,9 @@ struct bench_case {
 	/* Timed as whole loops, alternating sides, instead of op by op
 	 * (a case that starts threads). */
 	bool block;
+	/* Exactly `iters` samples: how many is part of what it measures
+	 * (the first allocations of a process). */
+	bool fixed_count;
 	int (*setup)(struct bench_buf *b);     /* NULL: nothing to set up */
 	void (*teardown)(struct bench_buf *b);
 	bench_loop library, baseline;

@@ -23,8 +23,15 @@
 struct bench_opts {
 	const char *heap;
 	unsigned iters, rounds;
+	/* A cheap case samples on past iters for this long, up to
+	 * SAMPLE_CAP_FACTOR * iters samples a side: a 20 us allocation gets as
+	 * many samples as make its median stable, not the 200 that suit a
+	 * 2 ms one. */
+	double budget_ns;
 	bool json;
 };
+
+#define SAMPLE_CAP_FACTOR 50u
 
 static double now_ns(void)
 {
@@ -62,13 +69,16 @@ static struct sample summarize(double *v, unsigned n)
 /* Op by op, library and baseline interleaved, the order alternating: slow
  * drift (frequency scaling, a page cache filling up, another process on
  * the machine) lands on both sides alike. Cases that start threads are
- * timed as whole loops per round instead. */
+ * timed as whole loops per round instead. *done: the samples per side. */
 static int run_case(const struct bench_case *c, struct bench_buf *b, unsigned iters,
-		    unsigned rounds, struct sample *lib_out, struct sample *base_out)
+		    const struct bench_opts *o, struct sample *lib_out, struct sample *base_out,
+		    unsigned *done)
 {
-	unsigned n = c->block ? rounds : iters;
-	double *lib = calloc(n, sizeof(*lib)), *base = calloc(n, sizeof(*base));
-	double start = now_ns(), said = start;
+	unsigned min_n = c->block ? o->rounds : iters;
+	unsigned max_n = c->block || c->fixed_count ? min_n : iters * SAMPLE_CAP_FACTOR;
+	double *lib = calloc(max_n, sizeof(*lib)), *base = calloc(max_n, sizeof(*base));
+	double start, said;
+	unsigned i;
 	int ret = lib && base ? 0 : -ENOMEM;
 
 	/* One untimed pass of each warms caches and the heap's page pools. */
@@ -76,7 +86,10 @@ static int run_case(const struct bench_case *c, struct bench_buf *b, unsigned it
 		ret = c->library(b, 1 + iters / 10);
 	if (!ret)
 		ret = c->baseline(b, 1 + iters / 10);
-	for (unsigned i = 0; !ret && i < n; i++) {
+	start = said = now_ns();
+	/* An even count: each side went first equally often. */
+	for (i = 0; !ret && (i < min_n || (i < max_n && (i % 2 || now_ns() - start < o->budget_ns)));
+	     i++) {
 		unsigned per = c->block ? iters : 1;
 		bench_loop first = i % 2 ? c->library : c->baseline;
 		bench_loop second = i % 2 ? c->baseline : c->library;
@@ -92,7 +105,7 @@ static int run_case(const struct bench_case *c, struct bench_buf *b, unsigned it
 		/* Slow cases say they are alive every few seconds. */
 		if (!ret && now_ns() - said > 5e9) {
 			said = now_ns();
-			fprintf(stderr, "gralloc bench:       %u/%u done, %.0f s\n", i + 1, n,
+			fprintf(stderr, "gralloc bench:       %u/%u done, %.0f s\n", i + 1, min_n,
 				(said - start) / 1e9);
 		}
 	}
@@ -103,8 +116,9 @@ static int run_case(const struct bench_case *c, struct bench_buf *b, unsigned it
 		free(base);
 		return CLI_FAILED;
 	}
-	*lib_out = summarize(lib, n);
-	*base_out = summarize(base, n);
+	*lib_out = summarize(lib, i);
+	*base_out = summarize(base, i);
+	*done = i;
 	free(lib);
 	free(base);
 	return 0;
@@ -135,8 +149,8 @@ static void report(const struct bench_case *c, const struct bench_buf *b, unsign
 			printf("\"target\":null,\"target_met\":null}");
 		return;
 	}
-	printf("%-36s %-10s %12.1f %12.1f %8.3fx ±%-6.3f ", c->label, b->label, lib_ns, base_ns,
-	       ratio, spread);
+	printf("%-36s %-10s %7u %12.1f %12.1f %8.3fx ±%-6.3f ", c->label, b->label, iters,
+	       lib_ns, base_ns, ratio, spread);
 	if (c->target > 0)
 		printf("<= %.2f: target %s\n", c->target, met ? "met" : "missed");
 	else
@@ -183,7 +197,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	};
 	int opt;
 
-	*o = (struct bench_opts){ .heap = "system", .iters = 2000, .rounds = 7 };
+	*o = (struct bench_opts){ .heap = "system", .iters = 2000, .rounds = 7, .budget_ns = 2e9 };
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -191,6 +205,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		case 'q':
 			o->iters = 200;
 			o->rounds = 5;
+			o->budget_ns = 0.5e9;
 			break;
 		case 'H':
 			if (!valid_heap_name(optarg))
@@ -289,7 +304,7 @@ static int run_all(const struct bench_opts *o, struct gralloc_device *dev,
 				.fd = -1,
 				.sock = { -1, -1 },
 			};
-			unsigned iters = o->iters;
+			unsigned iters = o->iters, done = 0;
 			struct sample lib, base;
 			int ret;
 
@@ -299,21 +314,24 @@ static int run_all(const struct bench_opts *o, struct gralloc_device *dev,
 			if (!bc->setup && b.size > BIG_BUFFER)
 				iters = iters / BIG_ALLOC_DIVISOR ? iters / BIG_ALLOC_DIVISOR : 1;
 			if (bc->setup && bc->setup(&b)) {
-				bc->teardown(&b);
+				if (bc->teardown)
+					bc->teardown(&b);
 				return CLI_FAILED;
 			}
 			/* A case can take minutes on a slow machine (the guest
 			 * rig: over 100 s): say what is running, on stderr so
 			 * stdout stays the table or the JSON. */
-			fprintf(stderr, "gralloc bench: [%zu/%zu] %s, %s: %u %s x 2 sides...\n",
-				++step, total, bc->name, b.label, bc->block ? o->rounds : iters,
+			fprintf(stderr, "gralloc bench: [%zu/%zu] %s, %s: %s%u %s x 2 sides...\n",
+				++step, total, bc->name, b.label,
+				bc->block || bc->fixed_count ? "" : "at least ",
+				bc->block ? o->rounds : iters,
 				bc->block ? "rounds" : "interleaved operations");
-			ret = run_case(bc, &b, iters, o->rounds, &lib, &base);
+			ret = run_case(bc, &b, iters, o, &lib, &base, &done);
 			if (bc->teardown)
 				bc->teardown(&b);
 			if (ret)
 				return ret;
-			report(bc, &b, iters, lib, base, o->json, first);
+			report(bc, &b, done, lib, base, o->json, first);
 			first = false;
 			fflush(stdout);
 		}
@@ -404,11 +422,12 @@ int cmd_bench(int argc, char **argv)
 			json_string(stdout, node);
 			printf(",\"rounds\":%u,\"cases\":[", o.rounds);
 		} else {
-			printf("gralloc bench: heap %s (%s), %u operations per side interleaved "
-			       "one by one (threads: %u rounds); medians in ns per operation, "
-			       "± half the interquartile range\n%-36s %-10s %12s %12s %9s %-7s %s\n",
-			       o.heap, node, o.iters, o.rounds, "case", "buffer", "library",
-			       "baseline", "ratio", "spread", "target");
+			printf("gralloc bench: heap %s (%s), operations interleaved one by one, "
+			       "at least %u a side and on for %.1f s (threads: %u rounds); "
+			       "medians in ns per operation, ± half the interquartile range\n"
+			       "%-36s %-10s %7s %12s %12s %9s %-7s %s\n",
+			       o.heap, node, o.iters, o.budget_ns / 1e9, o.rounds, "case", "buffer",
+			       "samples", "library", "baseline", "ratio", "spread", "target");
 		}
 		fflush(stdout); /* the header before stderr's progress lines */
 		ret = run_all(&o, dev, pooled, heap_fd);

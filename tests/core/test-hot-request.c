@@ -24,10 +24,10 @@ static void settle(struct gralloc_device *dev)
 
 static bool is_hot(struct gralloc_device *dev, const struct gralloc_buffer_desc *d)
 {
-	struct gralloc_buffer *scratch = gralloc_buffer_struct_alloc();
+	struct gralloc_buffer *scratch = NULL;
 	char copy[POLICY_NAME_MAX];
 	const char *node;
-	bool hot = scratch && hot_take(dev, d, scratch, copy, &node);
+	bool hot = hot_take(dev, d, &scratch, copy, &node);
 
 	free(scratch);
 	return hot;
@@ -161,6 +161,39 @@ TEST(what_the_hot_request_does_not_skip)
 	CHECK(!is_hot(dev, &d));
 	CHECK(alloc_check(dev, &d));
 	CHECK(is_hot(dev, &d));
+	gralloc_device_destroy(dev);
+}
+
+/* Every struct is reused once it leaves the quarantine (live.c): one that
+ * held the hot request's template skips the copy only while that template
+ * is current. Each round makes another request hot and cycles every
+ * struct through it more than once. */
+TEST(structs_back_from_the_quarantine_take_the_current_request)
+{
+	static const struct gralloc_buffer_desc d[3] = {
+		{ .width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW },
+		{ .width = 30, .height = 20, .format = DRM_FORMAT_NV12, .usage = CPU_RW },
+		{ .width = 64, .height = 64, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW },
+	};
+	struct gralloc_device *dev = test_memfd_device();
+
+	CHECK(dev);
+	for (int round = 0; round < 3; round++) {
+		CHECK(make_hot(dev, &d[round]));
+		for (unsigned i = 0; i < 2 * GRALLOC_QUARANTINE + 100; i++) {
+			struct gralloc_buffer *buf;
+
+			if (!alloc_check(dev, &d[round]))
+				FAIL_MSG("round %d, allocation %u: wrong layout", round, i);
+			/* Unnamed, with its own name: not the template's. */
+			buf = gralloc_buffer_allocate(dev, &d[round]);
+			CHECK(buf);
+			CHECK(buf->desc.name == buf->name && !buf->name[0]);
+			CHECK(buf->fds[0] >= 0 && buf->fds[1] == -1 && buf->num_fds == 1);
+			CHECK(!buf->user_data && !buf->lock_depth && !buf->named);
+			gralloc_buffer_free(dev, buf);
+		}
+	}
 	gralloc_device_destroy(dev);
 }
 

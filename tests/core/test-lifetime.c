@@ -320,6 +320,90 @@ TEST(free_on_the_wrong_device_refused)
 	gralloc_device_destroy(a);
 }
 
+/* A memfd device without a pool: a freed buffer's memory is closed at
+ * once, and free() takes its shortest path (nothing for the pool). */
+static struct gralloc_device *poolless_device(void)
+{
+	struct gralloc_device_options o = {
+		.heap_dir = "/nonexistent", .udmabuf_path = "/nonexistent",
+		.display_path = "/nonexistent", .ion_path = "/nonexistent",
+		.no_config = true, .pool_max_bytes = UINT64_MAX,
+	};
+
+	return gralloc_device_create(&o);
+}
+
+static struct gralloc_buffer *plain_alloc(struct gralloc_device *dev)
+{
+	struct gralloc_buffer_desc d = {
+		.width = 16, .height = 16, .format = DRM_FORMAT_XRGB8888, .usage = CPU_RW,
+	};
+
+	return gralloc_buffer_allocate(dev, &d);
+}
+
+/* No user data, no lock, no pool: free() must still see the acquired
+ * reference and leave the memory to it. */
+TEST(acquire_outlives_free_of_a_plain_buffer)
+{
+	struct gralloc_device *dev = poolless_device();
+	struct gralloc_buffer_info info;
+	struct gralloc_buffer *buf;
+	void *p;
+
+	CHECK(dev);
+	for (int i = 0; i < 3; i++) { /* planned, then the hot request */
+		buf = plain_alloc(dev);
+		CHECK(buf);
+		CHECK_EQ(gralloc_buffer_describe(buf, &info), 0);
+		CHECK(gralloc_buffer_acquire(buf) == buf);
+		CHECK_EQ(gralloc_buffer_free(dev, buf), 0);
+		CHECK(core_fd_open(info.fds[0]));
+		CHECK_EQ(gralloc_buffer_lock(buf, CPU_RW, NULL, &p), 0);
+		memset(p, 0x3c, 16 * 4);
+		CHECK_EQ(gralloc_buffer_unlock(buf), 0);
+		gralloc_buffer_release(buf);
+		CHECK(!core_fd_open(info.fds[0]));
+	}
+	gralloc_device_destroy(dev);
+}
+
+/* Each device keeps its freed structs from reuse: a pointer freed on one
+ * device is no newer buffer of it or of another, however many they make
+ * (malloc would hand the block straight back), and neither takes it. */
+TEST(stale_pointer_is_no_newer_buffer_of_any_device)
+{
+	struct gralloc_device *dev[2] = { poolless_device(), poolless_device() };
+	struct gralloc_buffer **live = calloc(MANY, sizeof(*live));
+	struct gralloc_buffer *stale;
+	int fds_before;
+
+	CHECK(dev[0] && dev[1] && live);
+	/* Both serve the hot request, whose free is the shortest path. */
+	for (int i = 0; i < 6; i++)
+		CHECK_EQ(gralloc_buffer_free(dev[i % 2], plain_alloc(dev[i % 2])), 0);
+	stale = plain_alloc(dev[0]);
+	CHECK(stale);
+	CHECK_EQ(gralloc_buffer_free(dev[0], stale), 0);
+	for (int i = 0; i < MANY; i++) {
+		struct gralloc_device *d = dev[i % 2];
+
+		live[i] = i % 3 ? plain_alloc(d) : core_alloc(d, 16, 16, DRM_FORMAT_XRGB8888);
+		CHECK(live[i]);
+		CHECK(live[i] != stale);
+	}
+	fds_before = test_count_fds();
+	CHECK_EQ(gralloc_buffer_free(dev[1], stale), -EINVAL);
+	CHECK_EQ(gralloc_buffer_free(dev[0], stale), -EINVAL);
+	CHECK_EQ(test_count_fds(), fds_before);
+	for (int i = 0; i < MANY; i++)
+		CHECK_EQ(gralloc_buffer_free(dev[i % 2], live[i]), 0);
+	CHECK_EQ(test_count_fds(), fds_before - MANY);
+	free(live);
+	gralloc_device_destroy(dev[0]);
+	gralloc_device_destroy(dev[1]);
+}
+
 int main(void)
 {
 	return test_run_all();
