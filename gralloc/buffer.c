@@ -159,14 +159,15 @@ _Static_assert(sizeof(((struct gralloc_buffer *)0)->heap) == sizeof(((struct rou
 	       "try_routes copies a route's heap name as a whole array");
 
 /* Memory for buf from this backend and heap (node: its node, NULL for
- * none): the pool's, else new, in buf->fds[0]. buf->layout is the
+ * none; node_token: the backend's resolve() of it, 0 for none): the
+ * pool's, else new, in buf->fds[0]. buf->layout is the
  * request's; a backend may rewrite it (drm-dumb adopts the driver's
  * pitch). 1 when it came from the pool, 0 when new, -errno with nothing to
  * undo. Inlined into both callers: on the hot request's path a call and
  * its frame were ~30 instructions. */
 static inline __attribute__((always_inline)) int
 take_memory(struct gralloc_buffer *buf, struct gralloc_backend *backend, const char *heap,
-	    const char *node)
+	    const char *node, uint32_t node_token)
 {
 	struct gralloc_alloc_request req;
 	int fd = -1, ret;
@@ -179,6 +180,7 @@ take_memory(struct gralloc_buffer *buf, struct gralloc_backend *backend, const c
 		.heap_node = node,
 		.size = buf->layout.size,
 		.layout = &buf->layout,
+		.node_token = node_token,
 	};
 	ret = backend->impl->allocate(backend, &req, &fd);
 	if (!ret)
@@ -210,7 +212,7 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 		*used = i;
 		/* The hot request's template has it already. */
 		buf->layout.fd_size[0] = buf->layout.size;
-		ret = take_memory(buf, r->backend, r->heap, r->node[0] ? r->node : NULL);
+		ret = take_memory(buf, r->backend, r->heap, r->node[0] ? r->node : NULL, 0);
 		if (ret < 0) {
 			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
 				    r->backend->impl->name, r->heap[0] ? " heap " : "", r->heap,
@@ -346,15 +348,16 @@ fail:
 	return NULL;
 }
 
-/* The hot request's memory, buf holding its template and node its heap
- * node (routes.h). Nothing is left to undo on failure. */
-static int allocate_hot(struct gralloc_device *dev, struct gralloc_buffer *buf, const char *node)
+/* The hot request's memory, buf holding its template and src where it
+ * comes from (routes.h). Nothing is left to undo on failure. */
+static int allocate_hot(struct gralloc_device *dev, struct gralloc_buffer *buf,
+			const struct hot_source *src)
 {
 	int ret;
 
 	buf->dev = dev;
 	buf->pool_ok = poolable(buf->backend, &buf->desc);
-	ret = take_memory(buf, buf->backend, buf->heap, node);
+	ret = take_memory(buf, buf->backend, buf->heap, src->node, src->token);
 	if (ret < 0)
 		return ret;
 	gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (as the last time)", buf->format->name,
@@ -396,14 +399,12 @@ GRALLOC_EXPORT struct gralloc_buffer *
 gralloc_buffer_allocate(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc)
 {
 	struct gralloc_buffer *buf = NULL;
-	char node_copy[POLICY_NAME_MAX];
-	const char *node;
+	struct hot_source src;
 	int ret;
 
 	/* A failed hot route takes the whole path, which tries the others
 	 * and plans again. */
-	if (dev && desc && hot_take(dev, desc, &buf, node_copy, &node) &&
-	    !allocate_hot(dev, buf, node))
+	if (dev && desc && hot_take(dev, desc, &buf, &src) && !allocate_hot(dev, buf, &src))
 		return buf;
 	if (!buf)
 		buf = gralloc_buffer_struct_take(dev);

@@ -29,7 +29,7 @@ static bool eligible(const struct gralloc_buffer_desc *desc)
  * dev->lock. */
 static inline __attribute__((always_inline)) bool
 serve(const struct hot_request *h, const struct gralloc_buffer_desc *desc,
-      struct gralloc_buffer *buf, char node_copy[POLICY_NAME_MAX], const char **node)
+      struct gralloc_buffer *buf, struct hot_source *src)
 {
 	if (!h->valid || !request_fields_same(&h->req, desc))
 		return false;
@@ -45,18 +45,19 @@ serve(const struct hot_request *h, const struct gralloc_buffer_desc *desc,
 	}
 	/* Nearly always the heap's own name: no second copy. */
 	if (h->node_is_heap) {
-		*node = buf->heap;
+		src->node = buf->heap;
 	} else if (h->node[0]) {
-		memcpy(node_copy, h->node, POLICY_NAME_MAX);
-		*node = node_copy;
+		memcpy(src->node_copy, h->node, POLICY_NAME_MAX);
+		src->node = src->node_copy;
 	} else {
-		*node = NULL;
+		src->node = NULL;
 	}
+	src->token = h->node_token;
 	return true;
 }
 
 bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-	      struct gralloc_buffer **bufp, char node_copy[POLICY_NAME_MAX], const char **node)
+	      struct gralloc_buffer **bufp, struct hot_source *src)
 {
 	const struct hot_request *h = &dev->routes->hot;
 	struct gralloc_buffer *buf;
@@ -68,7 +69,7 @@ bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc
 	gralloc_mtx_lock(&dev->lock);
 	buf = quarantine_take(&dev->quarantine);
 	if (buf)
-		hit = serve(h, desc, buf, node_copy, node);
+		hit = serve(h, desc, buf, src);
 	gralloc_mtx_unlock(&dev->lock);
 	if (!buf) {
 		/* None has left the quarantine yet: a process's first 1024
@@ -77,7 +78,7 @@ bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc
 		if (buf) {
 			buf->shape = 0;
 			gralloc_mtx_lock(&dev->lock);
-			hit = serve(h, desc, buf, node_copy, node);
+			hit = serve(h, desc, buf, src);
 			gralloc_mtx_unlock(&dev->lock);
 		}
 	}
@@ -95,6 +96,11 @@ void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *des
 	       const struct gralloc_buffer *buf, const char *node, uint32_t gen)
 {
 	struct hot_request *h = &dev->routes->hot;
+	const struct gralloc_backend *b = buf->backend;
+	/* The node just served buf: the backend knows it (outside the
+	 * device lock, as the backend may take its own). */
+	uint32_t token = node && b->impl->resolve ?
+			 b->impl->resolve((struct gralloc_backend *)b, node) : 0;
 
 	if (!eligible(desc))
 		return;
@@ -105,6 +111,7 @@ void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *des
 		request_fields_set(&h->req, desc);
 		gralloc_copy_name(h->node, sizeof(h->node), node);
 		h->node_is_heap = h->node[0] && !strcmp(h->node, buf->heap);
+		h->node_token = token;
 		memcpy((char *)&h->tmpl + SHAPE_START, (const char *)buf + SHAPE_START, SHAPE_SIZE);
 		for (int i = 0; i < GRALLOC_MAX_PLANES; i++)
 			h->tmpl.fds[i] = -1;

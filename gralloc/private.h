@@ -54,6 +54,9 @@ struct gralloc_alloc_request {
 	 * layout (drm-dumb: the driver picks the pitch) rewrites it; every
 	 * backend leaves fd_size[0] as the real size of the fd it returns. */
 	struct gralloc_layout *layout;
+	/* What impl->resolve() said of heap_node earlier (the hot request
+	 * keeps it): the backend need not find the node again. 0: none. */
+	uint32_t node_token;
 };
 
 struct gralloc_backend;
@@ -81,6 +84,10 @@ struct gralloc_backend_impl {
 	 * it then goes first and every other candidate is skipped with `why`. */
 	int (*must_serve)(struct gralloc_backend *backend,
 			  const struct gralloc_buffer_desc *desc, char *why, size_t len);
+	/* Optional. A token (> 0) that names heap_node to allocate() for as
+	 * long as the backend lives, or 0 (not known yet, or not kept): for
+	 * callers that allocate from one node over and over. */
+	uint32_t (*resolve)(struct gralloc_backend *backend, const char *heap_node);
 	/* On success *fd_out is a new fd the caller owns. NULL for
 	 * import-only backends. */
 	int (*allocate)(struct gralloc_backend *backend,

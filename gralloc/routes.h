@@ -91,6 +91,7 @@ struct hot_request {
 	struct request_fields req; /* as the caller gave them (layer_count may be 0) */
 	char node[POLICY_NAME_MAX]; /* the route's heap node */
 	bool node_is_heap;          /* node is non-empty and tmpl.heap */
+	uint32_t node_token;        /* the backend's resolve() of node */
 	/* Only desc to heap (private.h) is kept, fds -1. */
 	struct gralloc_buffer tmpl;
 	/* New (process-wide) at every store: a buffer struct whose `shape`
@@ -141,13 +142,20 @@ int routes_build(struct gralloc_device *dev, const struct gralloc_buffer_desc *d
 		 const struct plan_options *opts, const struct route_key *key,
 		 struct routes *out);
 
+/* Where the hot request's memory comes from, copied out under the lock. */
+struct hot_source {
+	const char *node;  /* heap node: NULL, the buffer's heap or node_copy */
+	uint32_t token;    /* the backend's resolve() of node, 0: none */
+	char node_copy[POLICY_NAME_MAX];
+};
+
 /* hot.c. True when desc is the hot request: *bufp then is a buffer struct
- * holding its template (dev and registration still to come) and *node its
- * heap node (NULL for none), which is (*bufp)->heap or node_copy. False
- * with *bufp a struct the caller may build the request in (or free), or
- * left alone when this request could never be the hot one. */
+ * holding its template (dev and registration still to come) and *src
+ * where its memory comes from. False with *bufp a struct the caller may
+ * build the request in (or free), or left alone when this request could
+ * never be the hot one. */
 bool hot_take(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,
-	      struct gralloc_buffer **bufp, char node_copy[POLICY_NAME_MAX], const char **node);
+	      struct gralloc_buffer **bufp, struct hot_source *src);
 /* Makes buf, just built for the caller's desc from the first route of a
  * settled entry looked up at generation gen, the hot request. */
 void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *desc,

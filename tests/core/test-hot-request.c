@@ -25,9 +25,8 @@ static void settle(struct gralloc_device *dev)
 static bool is_hot(struct gralloc_device *dev, const struct gralloc_buffer_desc *d)
 {
 	struct gralloc_buffer *scratch = NULL;
-	char copy[POLICY_NAME_MAX];
-	const char *node;
-	bool hot = hot_take(dev, d, &scratch, copy, &node);
+	struct hot_source src;
+	bool hot = hot_take(dev, d, &scratch, &src);
 
 	free(scratch);
 	return hot;

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* The backend's node token (gralloc_backend_impl.resolve): the hot request
+ * keeps it and allocation then uses the node's cached fd without comparing
+ * names, so a token must name exactly its node. dma-heap here over a heap
+ * directory of stand-ins whose DMA_HEAP_IOCTL_ALLOC answers differ:
+ * /dev/null (ENOTTY) and /dev/random (EINVAL). Which answer comes back
+ * says which fd was used. White-box: calls the backend's ops. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "core-test.h"
+
+#include "gralloc/private.h"
+
+struct heap_dir {
+	char path[64];
+	struct gralloc_device *dev;
+	struct gralloc_backend *heap; /* dma-heap */
+};
+
+static bool heap_dir_open(struct heap_dir *h)
+{
+	char link[PATH_MAX];
+	struct gralloc_device_options o = {
+		.udmabuf_path = "/nonexistent", .display_path = "/nonexistent",
+		.ion_path = "/nonexistent", .no_config = true,
+	};
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->path, sizeof(h->path), "/tmp/gralloc-token-XXXXXX");
+	if (!mkdtemp(h->path))
+		return false;
+	snprintf(link, sizeof(link), "%s/null", h->path);
+	if (symlink("/dev/null", link))
+		return false;
+	snprintf(link, sizeof(link), "%s/random", h->path);
+	if (symlink("/dev/random", link))
+		return false;
+	o.heap_dir = h->path;
+	h->dev = gralloc_device_create(&o);
+	for (size_t i = 0; h->dev && i < gralloc_backend_impl_count; i++)
+		if (!strcmp(h->dev->backends[i]->impl->name, "dma-heap"))
+			h->heap = h->dev->backends[i];
+	return h->heap;
+}
+
+static void heap_dir_close(struct heap_dir *h)
+{
+	char link[PATH_MAX];
+
+	gralloc_device_destroy(h->dev);
+	snprintf(link, sizeof(link), "%s/null", h->path);
+	unlink(link);
+	snprintf(link, sizeof(link), "%s/random", h->path);
+	unlink(link);
+	rmdir(h->path);
+}
+
+/* The backend's answer for node (and token); never a buffer here. */
+static int try_node(struct heap_dir *h, const char *node, uint32_t token)
+{
+	struct gralloc_buffer_desc d = { .width = 64, .height = 64, .format = DRM_FORMAT_R8 };
+	struct gralloc_layout layout = { .size = 4096 };
+	struct gralloc_alloc_request req = {
+		.desc = &d, .heap_name = node, .heap_node = node, .size = 4096,
+		.layout = &layout, .node_token = token,
+	};
+	int fd = -1, ret = h->heap->impl->allocate(h->heap, &req, &fd);
+
+	if (!ret)
+		close(fd);
+	return ret;
+}
+
+TEST(a_token_names_exactly_its_node)
+{
+	struct heap_dir h;
+	uint32_t null_token, random_token;
+	int fds;
+
+	CHECK(heap_dir_open(&h));
+	CHECK(h.heap->impl->resolve);
+	/* Not opened yet: nothing to name. */
+	CHECK_EQ(h.heap->impl->resolve(h.heap, "null"), 0u);
+	CHECK_EQ(try_node(&h, "null", 0), -ENOTTY);
+	CHECK_EQ(try_node(&h, "random", 0), -EINVAL);
+	null_token = h.heap->impl->resolve(h.heap, "null");
+	random_token = h.heap->impl->resolve(h.heap, "random");
+	CHECK(null_token && random_token && null_token != random_token);
+	CHECK_EQ(h.heap->impl->resolve(h.heap, "missing"), 0u);
+	CHECK_EQ(h.heap->impl->resolve(h.heap, NULL), 0u);
+	/* The token decides, not the name beside it; no fd opened or left. */
+	fds = test_count_fds();
+	CHECK_EQ(try_node(&h, "null", null_token), -ENOTTY);
+	CHECK_EQ(try_node(&h, "random", random_token), -EINVAL);
+	CHECK_EQ(try_node(&h, "null", random_token), -EINVAL);
+	CHECK_EQ(try_node(&h, "random", null_token), -ENOTTY);
+	CHECK_EQ(test_count_fds(), fds);
+	heap_dir_close(&h);
+}
+
+int main(void)
+{
+	return test_run_all();
+}
