@@ -43,23 +43,39 @@ static int map_fds(struct gralloc_buffer *buf)
 	return 0;
 }
 
-/* Inline, and the common sync op called directly rather than through the
- * ops table: see gralloc_ioctl() for why calls matter on this path. */
-static inline int sync_fds(struct gralloc_buffer *buf, bool start, uint64_t cpu_usage)
+static __attribute__((noinline, cold)) int sync_failed(bool start, int ret)
+{
+	gralloc_log(ERROR, "%s CPU access failed: %s", start ? "begin" : "end", strerror(-ret));
+	return ret;
+}
+
+/* Several fds, or a backend's own sync op (virgl's transfers): out of
+ * line, so that the common case below needs no loop and no frame. */
+static __attribute__((noinline)) int sync_each_fd(struct gralloc_buffer *buf, bool start,
+						  uint64_t cpu_usage)
 {
 	const struct gralloc_backend_impl *impl = buf->backend->impl;
 	int ret = 0;
 
-	if (!impl->sync)
-		return 0;
 	for (uint32_t i = 0; i < buf->num_fds && !ret; i++)
-		ret = impl->sync == gralloc_dma_buf_sync_op ?
-			      gralloc_dma_buf_sync(buf->fds[i], start, cpu_usage) :
-			      impl->sync(buf->backend, buf, buf->fds[i], start, cpu_usage);
-	if (ret)
-		gralloc_log(ERROR, "%s CPU access failed: %s", start ? "begin" : "end",
-			    strerror(-ret));
-	return ret;
+		ret = impl->sync(buf->backend, buf, buf->fds[i], start, cpu_usage);
+	return ret ? sync_failed(start, ret) : 0;
+}
+
+/* Inline, and the common sync op (one dma-buf, plain DMA_BUF_IOCTL_SYNC)
+ * called directly rather than through the ops table: see gralloc_ioctl()
+ * for why calls matter on this path. */
+static inline int sync_fds(struct gralloc_buffer *buf, bool start, uint64_t cpu_usage)
+{
+	const struct gralloc_backend_impl *impl = buf->backend->impl;
+	int ret;
+
+	if (!impl->sync) /* memfd: nothing to bracket */
+		return 0;
+	if (impl->sync != gralloc_dma_buf_sync_op || buf->num_fds != 1)
+		return sync_each_fd(buf, start, cpu_usage);
+	ret = gralloc_dma_buf_sync(buf->fds[0], start, cpu_usage);
+	return ret ? sync_failed(start, ret) : 0;
 }
 
 /* Every check of a first lock; on success the fds are mapped. */
