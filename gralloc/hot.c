@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The hot request (struct hot_request in routes.h): a program allocating
- * the same plain buffer over and over gets it for one compare and one copy
- * under the device lock, plus its memory. */
+ * the same plain buffer over and over gets it for one compare under the
+ * device lock (and one copy, unless the struct already holds the shape),
+ * plus its memory. */
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -97,13 +98,13 @@ void hot_store(struct gralloc_device *dev, const struct gralloc_buffer_desc *des
 {
 	struct hot_request *h = &dev->routes->hot;
 	const struct gralloc_backend *b = buf->backend;
-	/* The node just served buf: the backend knows it (outside the
-	 * device lock, as the backend may take its own). */
-	uint32_t token = node && b->impl->resolve ?
-			 b->impl->resolve((struct gralloc_backend *)b, node) : 0;
+	uint32_t token;
 
 	if (!eligible(desc))
 		return;
+	/* The node just served buf: the backend knows it (outside the
+	 * device lock, as the backend may take its own). */
+	token = node && b->impl->resolve ? b->impl->resolve((struct gralloc_backend *)b, node) : 0;
 	gralloc_mtx_lock(&dev->lock);
 	/* An entry dropped or replaced since the lookup (a heap node came or
 	 * went): its route is no longer known to be the first choice. */

@@ -92,7 +92,7 @@ struct hot_request {
 	char node[POLICY_NAME_MAX]; /* the route's heap node */
 	bool node_is_heap;          /* node is non-empty and tmpl.heap */
 	uint32_t node_token;        /* the backend's resolve() of node */
-	/* Only desc to heap (private.h) is kept, fds -1. */
+	/* Only num_fds to layout (private.h) is kept, fds -1. */
 	struct gralloc_buffer tmpl;
 	/* New (process-wide) at every store: a buffer struct whose `shape`
 	 * says this one already holds tmpl's range (struct gralloc_buffer).
