@@ -160,19 +160,19 @@ _Static_assert(sizeof(((struct gralloc_buffer *)0)->heap) == sizeof(((struct rou
 
 /* Memory for buf from this backend and heap (node: its node, NULL for
  * none; node_token: the backend's resolve() of it, 0 for none): the
- * pool's, else new, in buf->fds[0]. buf->layout is the
+ * pool's when `pool` (the caller's poolable()), else new, in buf->fds[0]. buf->layout is the
  * request's; a backend may rewrite it (drm-dumb adopts the driver's
  * pitch). 1 when it came from the pool, 0 when new, -errno with nothing to
  * undo. Inlined into both callers: on the hot request's path a call and
  * its frame were ~30 instructions. */
 static inline __attribute__((always_inline)) int
 take_memory(struct gralloc_buffer *buf, struct gralloc_backend *backend, const char *heap,
-	    const char *node, uint32_t node_token)
+	    const char *node, uint32_t node_token, bool pool)
 {
 	struct gralloc_alloc_request req;
 	int fd = -1, ret;
 
-	if (poolable(backend, &buf->desc) && !take_pooled(buf, backend, heap))
+	if (pool && !take_pooled(buf, backend, heap))
 		return 1;
 	req = (struct gralloc_alloc_request){
 		.desc = &buf->desc,
@@ -208,11 +208,12 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 
 	for (uint32_t i = start; i < routes->count; i++) {
 		const struct route *r = &routes->r[i];
+		bool pool = poolable(r->backend, &buf->desc);
 
 		*used = i;
 		/* The hot request's template has it already. */
 		buf->layout.fd_size[0] = buf->layout.size;
-		ret = take_memory(buf, r->backend, r->heap, r->node[0] ? r->node : NULL, 0);
+		ret = take_memory(buf, r->backend, r->heap, r->node[0] ? r->node : NULL, 0, pool);
 		if (ret < 0) {
 			gralloc_log(INFO, "%s%s%s: %s, trying the next candidate",
 				    r->backend->impl->name, r->heap[0] ? " heap " : "", r->heap,
@@ -225,7 +226,7 @@ static int try_routes(const struct routes *routes, struct gralloc_buffer *buf, u
 		buf->backend = r->backend;
 		buf->num_fds = 1;
 		buf->writable = true;
-		buf->pool_ok = poolable(r->backend, &buf->desc);
+		buf->pool_ok = pool;
 		memcpy(buf->heap, r->heap, sizeof(buf->heap));
 		if (!ret)
 			gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (candidate %u of %u)",
@@ -357,7 +358,7 @@ static int allocate_hot(struct gralloc_device *dev, struct gralloc_buffer *buf,
 
 	buf->dev = dev;
 	buf->pool_ok = poolable(buf->backend, &buf->desc);
-	ret = take_memory(buf, buf->backend, buf->heap, src->node, src->token);
+	ret = take_memory(buf, buf->backend, buf->heap, src->node, src->token, buf->pool_ok);
 	if (ret < 0)
 		return ret;
 	gralloc_log(INFO, "%s %ux%u, %llu bytes: %s%s%s (as the last time)", buf->format->name,

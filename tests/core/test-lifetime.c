@@ -324,13 +324,7 @@ TEST(free_on_the_wrong_device_refused)
  * once, and free() takes its shortest path (nothing for the pool). */
 static struct gralloc_device *poolless_device(void)
 {
-	struct gralloc_device_options o = {
-		.heap_dir = "/nonexistent", .udmabuf_path = "/nonexistent",
-		.display_path = "/nonexistent", .ion_path = "/nonexistent",
-		.no_config = true, .pool_max_bytes = UINT64_MAX,
-	};
-
-	return gralloc_device_create(&o);
+	return test_memfd_device_pool(UINT64_MAX);
 }
 
 static struct gralloc_buffer *plain_alloc(struct gralloc_device *dev)

@@ -18,6 +18,9 @@
 
 #include "gralloc/private.h"
 
+/* Heap node -> what it stands for. */
+static const char *const stand_ins[][2] = { { "null", "/dev/null" }, { "random", "/dev/random" } };
+
 struct heap_dir {
 	char path[64];
 	struct gralloc_device *dev;
@@ -36,12 +39,11 @@ static bool heap_dir_open(struct heap_dir *h)
 	snprintf(h->path, sizeof(h->path), "/tmp/gralloc-token-XXXXXX");
 	if (!mkdtemp(h->path))
 		return false;
-	snprintf(link, sizeof(link), "%s/null", h->path);
-	if (symlink("/dev/null", link))
-		return false;
-	snprintf(link, sizeof(link), "%s/random", h->path);
-	if (symlink("/dev/random", link))
-		return false;
+	for (size_t i = 0; i < sizeof(stand_ins) / sizeof(stand_ins[0]); i++) {
+		snprintf(link, sizeof(link), "%s/%s", h->path, stand_ins[i][0]);
+		if (symlink(stand_ins[i][1], link))
+			return false;
+	}
 	o.heap_dir = h->path;
 	h->dev = gralloc_device_create(&o);
 	for (size_t i = 0; h->dev && i < gralloc_backend_impl_count; i++)
@@ -55,10 +57,10 @@ static void heap_dir_close(struct heap_dir *h)
 	char link[PATH_MAX];
 
 	gralloc_device_destroy(h->dev);
-	snprintf(link, sizeof(link), "%s/null", h->path);
-	unlink(link);
-	snprintf(link, sizeof(link), "%s/random", h->path);
-	unlink(link);
+	for (size_t i = 0; i < sizeof(stand_ins) / sizeof(stand_ins[0]); i++) {
+		snprintf(link, sizeof(link), "%s/%s", h->path, stand_ins[i][0]);
+		unlink(link);
+	}
 	rmdir(h->path);
 }
 
